@@ -1,0 +1,21 @@
+using FlashSale.Admin.Campaigns;
+using FlashSale.Admin.Extensions;
+using FlashSale.Shared.Hosting;
+
+namespace FlashSale.Admin;
+
+/// <summary>Builds the Admin service; tests call this with their own configuration and clock.</summary>
+public static class AdminApp
+{
+    public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults().AddAdminServices();
+        overrides?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapAdminCampaigns();
+        return app;
+    }
+}

@@ -1,0 +1,65 @@
+using Dapper;
+using FlashSale.Shared.Redis;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace FlashSale.Admin.Campaigns;
+
+public sealed record CampaignMetricsResponse(
+    int Stock,
+    int Claimed,
+    int Available,
+    int Leased,
+    int Redeemed,
+    int Released,
+    long QueueLength,
+    long Served,
+    double ClaimsPerSecond);
+
+/// <summary>Inventory from PostgreSQL (the authority), queue and cursor from Redis.</summary>
+public sealed class CampaignMetrics(NpgsqlDataSource db, IConnectionMultiplexer redis)
+{
+    public async Task<CampaignMetricsResponse?> ReadAsync(string id)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var row = await conn.QuerySingleOrDefaultAsync<Row>(
+            """
+            select c.stock, c.available,
+                   coalesce(k.claimed, 0) as claimed, coalesce(k.redeemed, 0) as redeemed,
+                   coalesce(k.released, 0) as released, coalesce(k.recent, 0) as recent,
+                   coalesce((select sum(l.granted - l.used - l.returned) from leases l
+                             where l.campaign_id = c.id and l.closed_at is null), 0) as leased
+            from campaigns c
+            left join lateral (
+                select count(*) filter (where status in ('claimed', 'redeemed')) as claimed,
+                       count(*) filter (where status = 'redeemed') as redeemed,
+                       count(*) filter (where status = 'released') as released,
+                       count(*) filter (where claimed_at > now() - interval '10 seconds') as recent
+                from claims where campaign_id = c.id) k on true
+            where c.id = @id
+            """,
+            new { id });
+        if (row is null)
+        {
+            return null;
+        }
+        var r = redis.GetDatabase();
+        var queueLength = r.SortedSetLengthAsync(RedisKeys.Queue(id));
+        var served = r.HashGetAsync(RedisKeys.Admission(id), "served");
+        await Task.WhenAll(queueLength, served);
+        var servedValue = served.Result.IsNull ? 0 : (long)Math.Floor(double.Parse((string)served.Result!, System.Globalization.CultureInfo.InvariantCulture));
+        return new CampaignMetricsResponse(row.Stock, (int)row.Claimed, row.Available, (int)row.Leased, (int)row.Redeemed, (int)row.Released,
+            queueLength.Result, servedValue, row.Recent / 10.0);
+    }
+
+    private sealed class Row
+    {
+        public int Stock { get; init; }
+        public int Available { get; init; }
+        public long Claimed { get; init; }
+        public long Redeemed { get; init; }
+        public long Released { get; init; }
+        public long Recent { get; init; }
+        public long Leased { get; init; }
+    }
+}

@@ -1,0 +1,1 @@
+await FlashSale.Admin.AdminApp.Create(args).RunAsync();

@@ -1,0 +1,23 @@
+using FlashSale.ClaimApi.Claims;
+using FlashSale.ClaimApi.Coupons;
+using FlashSale.ClaimApi.Extensions;
+using FlashSale.Shared.Hosting;
+
+namespace FlashSale.ClaimApi;
+
+/// <summary>Builds the claim service; tests call this with their own configuration and clock.</summary>
+public static class ClaimApiApp
+{
+    public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults().AddClaimApiServices();
+        overrides?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        app.MapClaims();
+        app.MapCoupons();
+        return app;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Threading.Channels;
+using Dapper;
+using FlashSale.ClaimApi.Inventory;
+using FlashSale.Shared.Redis;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace FlashSale.ClaimApi.Claims;
+
+public sealed record PendingClaim(string CampaignId, string UserId, string Code, DateTime ClaimedAt, DateTime? ExpiresAt, LeaseSlot Slot, CampaignStock Stock)
+{
+    public TaskCompletionSource<ClaimOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>Created: this request's row committed. Existing: the user already held this coupon. Failed: nothing was written.</summary>
+public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existing, Exception? Failure);
+
+/// <summary>
+/// Group commit: claims that arrive while a write is in flight go together in the next one, so a storm costs one
+/// INSERT per batch instead of one transaction per claim. A claim's task completes only after its batch commits.
+/// </summary>
+public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redis, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
+{
+    private readonly Channel<PendingClaim> queue = Channel.CreateBounded<PendingClaim>(new BoundedChannelOptions(options.Value.QueueCapacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleWriter = false,
+    });
+
+    /// <summary>False when the queue is full: the caller answers 503 rather than grow memory without bound.</summary>
+    public bool TryEnqueue(PendingClaim claim) => queue.Writer.TryWrite(claim);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.Writers).Select(_ => Task.Run(() => RunAsync(stoppingToken), stoppingToken)));
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var max = options.Value.MaxBatchSize;
+        var batch = new List<PendingClaim>(max);
+        while (await queue.Reader.WaitToReadAsync(ct))
+        {
+            while (batch.Count < max && queue.Reader.TryRead(out var claim))
+            {
+                batch.Add(claim);
+            }
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            await WriteAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<PendingClaim> batch)
+    {
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            var inserted = (await conn.QueryAsync<string>(
+                """
+                with ins as (
+                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at)
+                    select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[], @expiresAt::timestamptz[])
+                    on conflict (campaign_id, user_id) do nothing
+                    returning coupon_code, lease_id),
+                counted as (
+                    update leases l set used = l.used + c.n
+                    from (select lease_id, count(*)::int as n from ins group by lease_id) c
+                    where l.id = c.lease_id)
+                select coupon_code from ins
+                """,
+                new
+                {
+                    campaigns = batch.Select(c => c.CampaignId).ToArray(),
+                    users = batch.Select(c => c.UserId).ToArray(),
+                    codes = batch.Select(c => c.Code).ToArray(),
+                    leases = batch.Select(c => c.Slot.Id).ToArray(),
+                    claimedAt = batch.Select(c => c.ClaimedAt).ToArray(),
+                    expiresAt = batch.Select(c => c.ExpiresAt).ToArray(),
+                })).ToHashSet();
+
+            // Matched by code, not by user: the same user twice in one batch inserts once and the other copy is a duplicate.
+            // Answer the committed ones first: whatever happens next, their units are spent and their rows are durable.
+            var duplicates = new List<PendingClaim>();
+            foreach (var claim in batch)
+            {
+                if (inserted.Contains(claim.Code))
+                {
+                    claim.Stock.Settle(claim.Slot, committed: true);
+                    claim.Done.TrySetResult(new ClaimOutcome(Response(claim), null, null));
+                }
+                else
+                {
+                    duplicates.Add(claim);
+                }
+            }
+            if (duplicates.Count > 0)
+            {
+                var existing = (await conn.QueryAsync<ExistingRow>(
+                    """
+                    select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at
+                    from claims c join unnest(@campaigns::text[], @users::text[]) as k(campaign_id, user_id)
+                      on c.campaign_id = k.campaign_id and c.user_id = k.user_id
+                    """,
+                    new { campaigns = duplicates.Select(c => c.CampaignId).ToArray(), users = duplicates.Select(c => c.UserId).ToArray() }))
+                    .ToDictionary(r => (r.CampaignId, r.UserId), r => r.ToResponse());
+                foreach (var claim in duplicates)
+                {
+                    if (claim.Done.TrySetResult(existing.TryGetValue((claim.CampaignId, claim.UserId), out var held)
+                        ? new ClaimOutcome(null, held, null)
+                        : new ClaimOutcome(null, null, new InvalidOperationException("The claim conflicted but its holder was not found."))))
+                    {
+                        claim.Stock.Settle(claim.Slot, committed: false);
+                    }
+                }
+            }
+            await CountAsync(batch.Where(c => inserted.Contains(c.Code)));
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Group commit of {Count} claims failed; nothing of it was written", batch.Count);
+            foreach (var claim in batch)
+            {
+                if (claim.Done.TrySetResult(new ClaimOutcome(null, null, e)))
+                {
+                    claim.Stock.Settle(claim.Slot, committed: false);
+                }
+            }
+        }
+    }
+
+    // The edge shows remaining stock from this counter; PostgreSQL stays the authority.
+    private async Task CountAsync(IEnumerable<PendingClaim> committed)
+    {
+        try
+        {
+            var rdb = redis.GetDatabase();
+            await Task.WhenAll(committed.GroupBy(c => c.CampaignId).Select(g => rdb.StringIncrementAsync(RedisKeys.Claimed(g.Key), g.Count())));
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Could not count committed claims in Redis");
+        }
+    }
+
+    private static ClaimResponse Response(PendingClaim c) => new(c.Code, c.CampaignId, c.UserId, Utc(c.ClaimedAt), c.ExpiresAt is { } e ? Utc(e) : null);
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+
+    private sealed class ExistingRow
+    {
+        public string CampaignId { get; init; } = "";
+        public string UserId { get; init; } = "";
+        public string CouponCode { get; init; } = "";
+        public DateTime ClaimedAt { get; init; }
+        public DateTime? ExpiresAt { get; init; }
+
+        public ClaimResponse ToResponse() => new(CouponCode, CampaignId, UserId, Utc(ClaimedAt), ExpiresAt is { } e ? Utc(e) : null);
+    }
+}

@@ -1,0 +1,103 @@
+using Dapper;
+using Npgsql;
+
+namespace FlashSale.ClaimApi.Inventory;
+
+public sealed record Grant(long LeaseId, int Units, int AvailableAfter);
+
+/// <summary>The lease statements. Each is one short transaction; the table CHECKs make over-granting impossible.</summary>
+public sealed class LeaseStore(NpgsqlDataSource db)
+{
+    public async Task<Grant?> GrantAsync(string campaignId, string instanceId, int want)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var taken = await conn.QuerySingleOrDefaultAsync<(int N, int Available)>(
+            """
+            update campaigns c set available = c.available - g.n
+            from (select least(available, @want) as n from campaigns where id = @campaignId and cancelled_at is null for update) g
+            where c.id = @campaignId and g.n > 0
+            returning g.n, c.available
+            """,
+            new { campaignId, want },
+            tx);
+        if (taken.N == 0)
+        {
+            await tx.RollbackAsync();
+            return null;
+        }
+        var leaseId = await conn.ExecuteScalarAsync<long>(
+            """
+            insert into leases (campaign_id, instance_id, granted, granted_at, heartbeat_at)
+            values (@campaignId, @instanceId, @n, now(), now()) returning id
+            """,
+            new { campaignId, instanceId, n = taken.N },
+            tx);
+        await tx.CommitAsync();
+        return new Grant(leaseId, taken.N, taken.Available);
+    }
+
+    /// <summary>Units parked in leases of any instance (not yet claimed); with an empty pool, zero means sold out.</summary>
+    public async Task<int> OutstandingAsync(string campaignId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<int>(
+            """
+            select (select available from campaigns where id = @campaignId)
+                 + coalesce((select sum(granted - used - returned) from leases where campaign_id = @campaignId and closed_at is null), 0)::int
+            """,
+            new { campaignId });
+    }
+
+    /// <summary>Gives unused units back to the pool; closes the lease when nothing of it is still in flight.</summary>
+    public async Task ReturnAsync(long leaseId, int units, bool close)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await conn.ExecuteAsync(
+            """
+            with r as (
+                update leases set returned = returned + @units, closed_at = case when @close then now() else closed_at end
+                where id = @leaseId and closed_at is null
+                returning campaign_id)
+            update campaigns set available = available + @units where id = (select campaign_id from r)
+            """,
+            new { leaseId, units, close });
+    }
+
+    /// <summary>Proves this instance's leases alive; answers which of them are still open.</summary>
+    public async Task<HashSet<long>> HeartbeatAsync(string instanceId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var open = await conn.QueryAsync<long>(
+            "update leases set heartbeat_at = now() where instance_id = @instanceId and closed_at is null returning id",
+            new { instanceId });
+        return open.ToHashSet();
+    }
+
+    /// <summary>
+    /// Closes leases whose holder stopped beating and returns exactly granted − used − returned of each. A claim the
+    /// dead holder still tries to write afterwards breaks the lease CHECK and fails, so nothing is counted twice.
+    /// </summary>
+    public async Task<int> ReclaimExpiredAsync(int expirySeconds)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<int?>(
+            """
+            with dead as (
+                select id, campaign_id, granted - used - returned as rest from leases
+                where closed_at is null and heartbeat_at < now() - make_interval(secs => @expirySeconds)
+                for update skip locked),
+            closed as (
+                update leases l set returned = l.returned + d.rest, closed_at = now()
+                from dead d where l.id = d.id
+                returning d.campaign_id, d.rest),
+            back as (
+                update campaigns c set available = c.available + s.rest
+                from (select campaign_id, sum(rest)::int as rest from closed group by campaign_id) s
+                where c.id = s.campaign_id
+                returning s.rest)
+            select sum(rest)::int from back
+            """,
+            new { expirySeconds }) ?? 0;
+    }
+}

@@ -1,0 +1,1 @@
+await FlashSale.ClaimApi.ClaimApiApp.Create(args).RunAsync();

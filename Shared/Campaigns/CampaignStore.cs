@@ -1,0 +1,97 @@
+using Dapper;
+using Npgsql;
+
+namespace FlashSale.Shared.Campaigns;
+
+/// <summary>Campaign rows in PostgreSQL, read by Admin and ClaimApi.</summary>
+public sealed class CampaignStore(NpgsqlDataSource db)
+{
+    private const string Columns = """
+        id, name, starts_at, ends_at, stock, per_user_limit, coupon_kind, coupon_value, min_order_amount, max_discount,
+        valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds, paused, cancelled_at, created_at
+        """;
+
+    public async Task<Campaign?> GetAsync(string id, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleOrDefaultAsync<Row>($"select {Columns} from campaigns where id = @id", new { id });
+        return row?.ToCampaign();
+    }
+
+    public async Task<IReadOnlyList<Campaign>> ListAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = await conn.QueryAsync<Row>($"select {Columns} from campaigns order by starts_at desc, id");
+        return rows.Select(r => r.ToCampaign()).ToList();
+    }
+
+    /// <summary>Units not yet claimed: in the pool or parked in open leases.</summary>
+    public async Task<int> RemainingAsync(string id, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<int>(
+            """
+            select c.available + coalesce((select sum(l.granted - l.used - l.returned) from leases l
+                                           where l.campaign_id = c.id and l.closed_at is null), 0)::int
+            from campaigns c where c.id = @id
+            """,
+            new { id });
+    }
+
+    public async Task InsertAsync(Campaign c, NpgsqlConnection conn, NpgsqlTransaction tx)
+    {
+        await conn.ExecuteAsync(
+            """
+            insert into campaigns (id, name, starts_at, ends_at, stock, available, per_user_limit, coupon_kind, coupon_value,
+                min_order_amount, max_discount, valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds,
+                paused, created_at)
+            values (@Id, @Name, @StartsAt, @EndsAt, @Stock, @Stock, @PerUserLimit, @Kind, @Value, @MinOrderAmount, @MaxDiscount,
+                @ValidForSeconds, @HoldSeconds, @RatePerSecond, @MaxActive, @TokenTtlSeconds, @Paused, @CreatedAt)
+            """,
+            new
+            {
+                c.Id, c.Name, StartsAt = c.StartsAt.UtcDateTime, EndsAt = c.EndsAt.UtcDateTime, c.Stock, c.PerUserLimit,
+                c.Coupon.Kind, c.Coupon.Value, c.Coupon.MinOrderAmount, c.Coupon.MaxDiscount, c.Coupon.ValidForSeconds,
+                c.Coupon.HoldSeconds, c.Admission.RatePerSecond, c.Admission.MaxActive, c.Admission.TokenTtlSeconds,
+                c.Admission.Paused, CreatedAt = c.CreatedAt.UtcDateTime,
+            },
+            tx);
+    }
+
+    public static async Task UpdateAdmissionAsync(string id, AdmissionSettings a, NpgsqlConnection conn, NpgsqlTransaction tx) =>
+        await conn.ExecuteAsync(
+            "update campaigns set rate_per_second = @RatePerSecond, max_active = @MaxActive, token_ttl_seconds = @TokenTtlSeconds, paused = @Paused where id = @id",
+            new { id, a.RatePerSecond, a.MaxActive, a.TokenTtlSeconds, a.Paused },
+            tx);
+
+    private sealed class Row
+    {
+        public string Id { get; init; } = "";
+        public string Name { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public int Stock { get; init; }
+        public int PerUserLimit { get; init; }
+        public string CouponKind { get; init; } = "";
+        public decimal CouponValue { get; init; }
+        public decimal? MinOrderAmount { get; init; }
+        public decimal? MaxDiscount { get; init; }
+        public int? ValidForSeconds { get; init; }
+        public int? HoldSeconds { get; init; }
+        public int RatePerSecond { get; init; }
+        public int? MaxActive { get; init; }
+        public int TokenTtlSeconds { get; init; }
+        public bool Paused { get; init; }
+        public DateTime? CancelledAt { get; init; }
+        public DateTime CreatedAt { get; init; }
+
+        public Campaign ToCampaign() => new(
+            Id, Name, Utc(StartsAt), Utc(EndsAt), Stock, PerUserLimit,
+            new CouponSettings(CouponKind, CouponValue, MinOrderAmount, MaxDiscount, ValidForSeconds, HoldSeconds),
+            new AdmissionSettings(RatePerSecond, MaxActive, TokenTtlSeconds, Paused),
+            CancelledAt is { } c ? Utc(c) : null,
+            Utc(CreatedAt));
+
+        private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+    }
+}

@@ -1,0 +1,19 @@
+namespace FlashSale.Shared.Redis;
+
+/// <summary>What services announce on <see cref="RedisKeys.EventsChannel"/>: "kind:campaignId".</summary>
+public static class CampaignEvents
+{
+    public const string Changed = "changed";
+    public const string SoldOut = "soldout";
+    public const string Claimed = "claimed";
+
+    public static string Format(string kind, string campaignId) => kind + ":" + campaignId;
+
+    public static bool TryParse(string? message, out string kind, out string campaignId)
+    {
+        var i = message?.IndexOf(':') ?? -1;
+        kind = i > 0 ? message![..i] : "";
+        campaignId = i > 0 ? message![(i + 1)..] : "";
+        return i > 0;
+    }
+}

@@ -1,0 +1,17 @@
+namespace FlashSale.Shared.Redis;
+
+/// <summary>
+/// Every key of one campaign carries the campaign id as its hash tag, so a Redis Cluster keeps a campaign's
+/// queue, cursor and tokens on one shard (scripts touch them together) and spreads campaigns across shards.
+/// </summary>
+public static class RedisKeys
+{
+    public const string CampaignIndex = "fs:campaigns";
+    public const string EventsChannel = "fs:events";
+
+    public static string Campaign(string id) => $"fs:{{{id}}}:campaign";
+    public static string Queue(string id) => $"fs:{{{id}}}:queue";
+    public static string Admission(string id) => $"fs:{{{id}}}:admission";
+    public static string Token(string id, string userId) => $"fs:{{{id}}}:token:{userId}";
+    public static string Claimed(string id) => $"fs:{{{id}}}:claimed";
+}

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Shared.Tokens;
+
+/// <summary>An admission token's contents once its signature, algorithm, audience and expiry are checked.</summary>
+public sealed record Admission(string UserId, string CampaignId, string TokenId, DateTimeOffset ExpiresAt);
+
+/// <summary>The admission JWT: bound to one user and one campaign, short-lived, one jti per admission.</summary>
+public sealed class AdmissionTokens(IOptions<AdmissionTokenOptions> options, TimeProvider time)
+{
+    public const string CampaignClaim = "cid";
+    private readonly JwtCodec codec = new(options.Value, time);
+
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string campaignId, TimeSpan ttl)
+    {
+        var expires = time.GetUtcNow() + ttl;
+        var jti = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var token = codec.Create(JwtCodec.Claims(("sub", userId), (CampaignClaim, campaignId), ("jti", jti)), expires);
+        return (token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+    }
+
+    public async Task<(Admission? Admission, string? Error)> ValidateAsync(string? token)
+    {
+        var check = await codec.ValidateAsync(token);
+        if (check.Token is not { } jwt)
+        {
+            return (null, check.Error);
+        }
+        var user = JwtCodec.Claim(jwt, "sub");
+        var campaign = JwtCodec.Claim(jwt, CampaignClaim);
+        var jti = JwtCodec.Claim(jwt, "jti");
+        return user is null || campaign is null || jti is null
+            ? (null, "The token lacks its user, campaign or id.")
+            : (new Admission(user, campaign, jti, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null);
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FlashSale.Shared.Tokens;
+
+public sealed record TokenCheck(JsonWebToken? Token, string? Error)
+{
+    public bool IsValid => Token is not null;
+}
+
+/// <summary>Signs and checks HS256 JWTs against one key set, with the algorithm pinned and the clock from TimeProvider.</summary>
+public sealed class JwtCodec
+{
+    private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly TimeProvider time;
+    private readonly SigningCredentials signing;
+    private readonly TokenValidationParameters validation;
+    private readonly TimeSpan skew;
+
+    public JwtCodec(TokenOptions options, TimeProvider time)
+    {
+        this.time = time;
+        skew = TimeSpan.FromSeconds(options.ClockSkewSeconds);
+        if (options.Keys.Count == 0)
+        {
+            throw new InvalidOperationException($"{options.GetType().Name}: no signing keys are configured.");
+        }
+        var keys = options.Keys.Select(k => new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(k.Secret)) { KeyId = k.Kid }).ToList();
+        var current = keys.FirstOrDefault(k => k.KeyId == options.CurrentKid) ?? keys[0];
+        signing = new SigningCredentials(current, SecurityAlgorithms.HmacSha256);
+        validation = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.Audience,
+            IssuerSigningKeys = keys,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = skew,
+            LifetimeValidator = IsAlive,
+        };
+    }
+
+    public string Create(IDictionary<string, object> claims, DateTimeOffset expires) =>
+        handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = validation.ValidIssuer,
+            Audience = validation.ValidAudience,
+            Claims = claims,
+            IssuedAt = time.GetUtcNow().UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = signing,
+        });
+
+    public async Task<TokenCheck> ValidateAsync(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return new TokenCheck(null, "No token.");
+        }
+        var result = await handler.ValidateTokenAsync(token, validation);
+        return result.IsValid && result.SecurityToken is JsonWebToken jwt
+            ? new TokenCheck(jwt, null)
+            : new TokenCheck(null, Describe(result.Exception));
+    }
+
+    private bool IsAlive(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters p)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return expires is { } exp && exp.ToUniversalTime() + skew > now && (notBefore is not { } nbf || nbf.ToUniversalTime() - skew <= now);
+    }
+
+    private static string Describe(Exception? e) => e switch
+    {
+        SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException => "The token has expired.",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "The token's signature is not valid.",
+        SecurityTokenInvalidAlgorithmException => "The token's algorithm is not accepted.",
+        SecurityTokenMalformedException => "The token is malformed.",
+        null => "The token is not valid.",
+        _ => "The token is not valid: " + e.GetType().Name.Replace("SecurityToken", "", StringComparison.Ordinal).Replace("Exception", "", StringComparison.Ordinal) + ".",
+    };
+
+    public static string? Claim(JsonWebToken token, string type) =>
+        token.TryGetPayloadValue<string>(type, out var value) ? value : null;
+
+    public static IDictionary<string, object> Claims(params (string Type, object Value)[] claims) =>
+        claims.ToDictionary(c => c.Type, c => c.Value);
+
+    public static string? Bearer(string? authorization) =>
+        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+}

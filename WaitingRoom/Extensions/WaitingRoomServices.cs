@@ -1,0 +1,26 @@
+using FlashSale.Shared.Data;
+using FlashSale.Shared.Redis;
+using FlashSale.Shared.Tokens;
+using FlashSale.WaitingRoom.Admission;
+using FlashSale.WaitingRoom.Campaigns;
+using FlashSale.WaitingRoom.Queue;
+
+namespace FlashSale.WaitingRoom.Extensions;
+
+public static class WaitingRoomServices
+{
+    public static WebApplicationBuilder AddWaitingRoomServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRedis(builder.Configuration);
+        services.AddAdmissionTokens().AddSessionTokens();
+        services.AddSingleton<AdmissionCursor>();
+        services.AddSingleton<CampaignCache>();
+        services.AddSingleton<Inventory>();
+        services.AddSingleton<QueueService>();
+        services.AddHostedService<AdmissionTicker>();
+        services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        return builder;
+    }
+}

@@ -1,0 +1,1 @@
+await FlashSale.WaitingRoom.WaitingRoomApp.Create(args).RunAsync();

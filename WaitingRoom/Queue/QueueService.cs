@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using FlashSale.Shared.Campaigns;
+using FlashSale.Shared.Redis;
+using FlashSale.Shared.Tokens;
+using StackExchange.Redis;
+
+namespace FlashSale.WaitingRoom.Queue;
+
+public sealed record QueueStatusResponse(
+    string Status,
+    long? Rank = null,
+    long? Ahead = null,
+    double? EtaSeconds = null,
+    string? AdmissionToken = null,
+    DateTimeOffset? TokenExpiresAt = null);
+
+/// <summary>Joining and reading a place in one campaign's queue.</summary>
+public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time)
+{
+    public async Task<QueueStatusResponse> JoinAsync(Campaign campaign, string userId)
+    {
+        var now = time.GetUtcNow();
+        // 52 random bits: ties between draws are negligible, and every draw stays below the post-start base.
+        var draw = (BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & (QueueScripts.PostStartBase - 1)).ToString(CultureInfo.InvariantCulture);
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Join, new
+        {
+            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
+            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
+            user = userId,
+            draw,
+            now = now.ToUnixTimeMilliseconds(),
+            startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
+        }))!;
+        return Describe(campaign, now, (long)result[0], Served(result[1]), (string?)result[2] == "1", token: null, userId);
+    }
+
+    public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
+    {
+        var now = time.GetUtcNow();
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Status, new
+        {
+            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
+            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
+            token = (RedisKey)RedisKeys.Token(campaign.Id, userId),
+            user = userId,
+        });
+        if (result.IsNull || result.Resp2Type != ResultType.Array)
+        {
+            var state = campaign.StateAt(now);
+            return new QueueStatusResponse(state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : "not-in-queue");
+        }
+        var parts = (RedisResult[])result!;
+        var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], userId);
+        return status.Status == "admitted" && status.AdmissionToken is null ? await AdmitAsync(campaign, userId, status) : status;
+    }
+
+    private QueueStatusResponse Describe(Campaign campaign, DateTimeOffset now, long index, double served, bool closed, string? token, string userId)
+    {
+        var state = campaign.StateAt(now);
+        if (state is CampaignState.Ended or CampaignState.Cancelled)
+        {
+            return new QueueStatusResponse("ended");
+        }
+        var rate = (double)campaign.Admission.RatePerSecond;
+        if (state == CampaignState.Scheduled)
+        {
+            // Before the start a pre-queue place is a lottery ticket, not a position: it is drawn again by everyone who joins.
+            return new QueueStatusResponse("prequeue", EtaSeconds: Math.Round((campaign.StartsAt - now).TotalSeconds, 1));
+        }
+        if (index < (long)Math.Floor(served))
+        {
+            if (closed)
+            {
+                return new QueueStatusResponse("soldout", index + 1, 0);
+            }
+            var expires = token is { Length: > 0 } ? ExpiryOf(token) : null;
+            return new QueueStatusResponse("admitted", index + 1, 0, 0, string.IsNullOrEmpty(token) ? null : token, expires);
+        }
+        if (closed)
+        {
+            return new QueueStatusResponse("soldout", index + 1);
+        }
+        var ahead = index - (long)Math.Floor(served);
+        double? eta = campaign.Admission.Paused ? null : Math.Round((index + 1 - served) / rate, 1);
+        return new QueueStatusResponse("waiting", index + 1, ahead, eta);
+    }
+
+    private async Task<QueueStatusResponse> AdmitAsync(Campaign campaign, string userId, QueueStatusResponse status)
+    {
+        var ttl = TimeSpan.FromSeconds(campaign.Admission.TokenTtlSeconds);
+        var (token, expires) = tokens.Issue(userId, campaign.Id, ttl);
+        var db = redis.GetDatabase();
+        var key = RedisKeys.Token(campaign.Id, userId);
+        // Two polls racing must hand out one admission, not two: the first SET wins and the loser reads it back.
+        if (!await db.StringSetAsync(key, token, ttl, When.NotExists))
+        {
+            var existing = await db.StringGetAsync(key);
+            if (!existing.IsNullOrEmpty)
+            {
+                token = existing!;
+                expires = ExpiryOf(token) ?? expires;
+            }
+        }
+        return status with { AdmissionToken = token, TokenExpiresAt = expires };
+    }
+
+    private static DateTimeOffset? ExpiryOf(string token)
+    {
+        var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token);
+        return jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
+    }
+
+    private static double Served(RedisResult value) =>
+        double.Parse((string?)value ?? "0", CultureInfo.InvariantCulture);
+}

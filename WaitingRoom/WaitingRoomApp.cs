@@ -1,0 +1,29 @@
+using FlashSale.Shared.Hosting;
+using FlashSale.WaitingRoom.Campaigns;
+using FlashSale.WaitingRoom.Extensions;
+using FlashSale.WaitingRoom.Queue;
+using FlashSale.WaitingRoom.Sessions;
+
+namespace FlashSale.WaitingRoom;
+
+/// <summary>Builds the edge; tests call this with their own configuration and clock.</summary>
+public static class WaitingRoomApp
+{
+    public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults().AddWaitingRoomServices();
+        overrides?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseServiceDefaults();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevSessions();
+        }
+        app.MapPublicCampaigns();
+        app.MapQueue();
+        app.MapReverseProxy();
+        return app;
+    }
+}

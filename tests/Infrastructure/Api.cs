@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FlashSale.Tests.Infrastructure;
+
+/// <summary>What a shopper, a marketer and checkout do over HTTP, written once for every test.</summary>
+public static class Api
+{
+    public static async Task<string> CreateCampaignAsync(this FlashSaleSystem sys, int stock, int rate = 1000, int startsInSeconds = 60,
+        int durationSeconds = 300, object? coupon = null, int tokenTtlSeconds = 120)
+    {
+        var response = await sys.PostAdminAsync("/api/admin/campaigns", new
+        {
+            name = "test campaign",
+            startsAt = sys.Clock.GetUtcNow().AddSeconds(startsInSeconds),
+            durationSeconds,
+            stock,
+            coupon = coupon ?? new { kind = "percent", value = 20 },
+            admission = new { ratePerSecond = rate, tokenTtlSeconds },
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    public static Task<HttpResponseMessage> PostAdminAsync(this FlashSaleSystem sys, string path, object body, string? key = FlashSaleSystem.AdminKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (key is not null)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+        return sys.Edge.SendAsync(request);
+    }
+
+    public static async Task<JsonNode> GetAdminAsync(this FlashSaleSystem sys, string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Api-Key", FlashSaleSystem.AdminKey);
+        var response = await sys.Edge.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonNode.Parse(body)!;
+    }
+
+    public static async Task<string> SessionAsync(this FlashSaleSystem sys, string userId)
+    {
+        var response = await sys.Edge.PostAsJsonAsync("/api/dev/sessions", new { userId });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!["token"]!.GetValue<string>();
+    }
+
+    public static Task<HttpResponseMessage> SendAsync(this HttpClient client, HttpMethod method, string path, string? bearer, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        return client.SendAsync(request);
+    }
+
+    public static async Task<JsonNode> JoinAsync(this FlashSaleSystem sys, string campaignId, string session)
+    {
+        var response = await sys.Edge.SendAsync(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", session);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
+        return JsonNode.Parse(body)!;
+    }
+
+    public static async Task<JsonNode> QueueStatusAsync(this FlashSaleSystem sys, string campaignId, string session)
+    {
+        var response = await sys.Edge.SendAsync(HttpMethod.Get, $"/api/campaigns/{campaignId}/queue", session);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>Moves the shared clock past the start and waits (in real time) until the edge has ticked the cursor to <paramref name="served"/>.</summary>
+    public static async Task StartAndAdmitAsync(this FlashSaleSystem sys, string campaignId, long served, int startsInSeconds = 60)
+    {
+        sys.Clock.Advance(TimeSpan.FromSeconds(startsInSeconds + 1));
+        await sys.WaitForServedAsync(campaignId, served);
+    }
+
+    public static async Task WaitForServedAsync(this FlashSaleSystem sys, string campaignId, long served)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var value = await sys.Redis.GetDatabase().HashGetAsync(Shared.Redis.RedisKeys.Admission(campaignId), "served");
+            if (!value.IsNull && double.Parse((string)value!, System.Globalization.CultureInfo.InvariantCulture) >= served)
+            {
+                return;
+            }
+            // The ticker runs on the shared fake clock: nudge it so its timer fires.
+            sys.Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(20);
+        }
+        Assert.Fail($"The admission cursor of {campaignId} did not reach {served}.");
+    }
+
+    public static async Task<string> AdmissionTokenAsync(this FlashSaleSystem sys, string campaignId, string session)
+    {
+        var status = await sys.QueueStatusAsync(campaignId, session);
+        Assert.Equal("admitted", status["status"]!.GetValue<string>());
+        return status["admissionToken"]!.GetValue<string>();
+    }
+
+    public static Task<HttpResponseMessage> ClaimAsync(this FlashSaleSystem sys, string campaignId, string? admissionToken, HttpClient? client = null) =>
+        (client ?? sys.Edge).SendAsync(HttpMethod.Post, $"/api/campaigns/{campaignId}/claims", admissionToken);
+
+    public static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string typeSuffix)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(body)!;
+        Assert.EndsWith(typeSuffix, problem["type"]!.GetValue<string>());
+        Assert.Equal((int)status, problem["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
+        Assert.False(string.IsNullOrEmpty(problem["detail"]?.GetValue<string>()));
+    }
+
+    public static async Task<JsonNode> JsonAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public static readonly JsonSerializerOptions Web = JsonSerializerOptions.Web;
+}

@@ -1,0 +1,104 @@
+using FlashSale.Admin;
+using FlashSale.ClaimApi;
+using FlashSale.WaitingRoom;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace FlashSale.Tests.Infrastructure;
+
+/// <summary>
+/// The three services on real Kestrel (port 0), against the real Redis and PostgreSQL that `./flashsale test`
+/// starts, sharing one clock that tests move by hand. Each test makes its own campaign, so tests never share state.
+/// </summary>
+public sealed class FlashSaleSystem : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key";
+    public const string CheckoutKey = "test-checkout-key";
+    public const string AdmissionSecret = "test-admission-secret-0123456789-abcdefghij";
+    public const string SessionSecret = "test-session-secret-0123456789-abcdefghijkl";
+
+    public static string Postgres => Environment.GetEnvironmentVariable("FLASHSALE_TEST_POSTGRES")
+        ?? "Host=127.0.0.1;Port=5440;Username=flashsale;Database=flashsale_test;Maximum Pool Size=100";
+
+    public static string RedisConnection => Environment.GetEnvironmentVariable("FLASHSALE_TEST_REDIS") ?? "127.0.0.1:6390";
+
+    private readonly List<WebApplication> apps = [];
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    public Uri EdgeUrl { get; private set; } = null!;
+    public Uri AdminUrl { get; private set; } = null!;
+    public Uri ClaimUrl { get; private set; } = null!;
+    public HttpClient Edge { get; private set; } = null!;
+    public NpgsqlDataSource Db { get; private set; } = null!;
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public static string[] CommonArgs(params string[] more) =>
+    [
+        "--urls=http://127.0.0.1:0",
+        "--environment=Development",
+        $"--ConnectionStrings:Postgres={Postgres}",
+        $"--ConnectionStrings:Redis={RedisConnection}",
+        "--Tokens:Admission:Keys:0:Kid=test-1",
+        $"--Tokens:Admission:Keys:0:Secret={AdmissionSecret}",
+        "--Tokens:Session:Keys:0:Kid=test-session-1",
+        $"--Tokens:Session:Keys:0:Secret={SessionSecret}",
+        $"--Admin:ApiKey={AdminKey}",
+        $"--ClaimApi:CheckoutApiKey={CheckoutKey}",
+        "--Logging:LogLevel:Default=Warning",
+        .. more,
+    ];
+
+    public async Task InitializeAsync()
+    {
+        Db = new NpgsqlDataSourceBuilder(Postgres).Build();
+        Redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection);
+        AdminUrl = await StartAsync(AdminApp.Create(CommonArgs(), UseClock));
+        ClaimUrl = await StartAsync(ClaimApiApp.Create(CommonArgs(), UseClock));
+        EdgeUrl = await StartAsync(WaitingRoomApp.Create(
+            CommonArgs(
+                $"--ReverseProxy:Clusters:claims:Destinations:claims-1:Address={ClaimUrl}",
+                $"--ReverseProxy:Clusters:admin:Destinations:admin-1:Address={AdminUrl}"),
+            UseClock));
+        Edge = NewClient();
+    }
+
+    public HttpClient NewClient() =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = EdgeUrl,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+
+    public void UseClock(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+
+    public async Task<Uri> StartAsync(WebApplication app)
+    {
+        await app.StartAsync();
+        apps.Add(app);
+        return new Uri(app.Urls.First().TrimEnd('/') + "/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        Edge?.Dispose();
+        if (Db is not null)
+        {
+            await Db.DisposeAsync();
+        }
+        Redis?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<FlashSaleSystem>
+{
+    public const string Name = "system";
+}
