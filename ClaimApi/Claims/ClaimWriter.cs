@@ -98,13 +98,14 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
             }
             if (duplicates.Count > 0)
             {
+                var keys = duplicates.Select(c => (c.CampaignId, c.UserId)).Distinct().ToList();
                 var existing = (await conn.QueryAsync<ExistingRow>(
                     """
                     select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at
                     from claims c join unnest(@campaigns::text[], @users::text[]) as k(campaign_id, user_id)
                       on c.campaign_id = k.campaign_id and c.user_id = k.user_id
                     """,
-                    new { campaigns = duplicates.Select(c => c.CampaignId).ToArray(), users = duplicates.Select(c => c.UserId).ToArray() }))
+                    new { campaigns = keys.Select(k => k.CampaignId).ToArray(), users = keys.Select(k => k.UserId).ToArray() }))
                     .ToDictionary(r => (r.CampaignId, r.UserId), r => r.ToResponse());
                 foreach (var claim in duplicates)
                 {

@@ -45,7 +45,12 @@ public static class ServiceDefaults
             }
             ctx.ProblemDetails.Detail ??= ctx.ProblemDetails.Title;
         });
-        services.AddExceptionHandler(o => o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        services.AddExceptionHandler(o =>
+        {
+            o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            // A client's malformed body is answered, not an error of ours worth a stack trace in the log.
+            o.SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException;
+        });
         services.AddHealthChecks();
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddAspNetCoreInstrumentation()

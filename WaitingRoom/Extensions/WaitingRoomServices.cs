@@ -3,6 +3,7 @@ using FlashSale.Shared.Redis;
 using FlashSale.Shared.Tokens;
 using FlashSale.WaitingRoom.Admission;
 using FlashSale.WaitingRoom.Campaigns;
+using FlashSale.WaitingRoom.Proxy;
 using FlashSale.WaitingRoom.Queue;
 
 namespace FlashSale.WaitingRoom.Extensions;
@@ -20,7 +21,7 @@ public static class WaitingRoomServices
         services.AddSingleton<Inventory>();
         services.AddSingleton<QueueService>();
         services.AddHostedService<AdmissionTicker>();
-        services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        services.AddEdgeProxy();
         return builder;
     }
 }

@@ -16,7 +16,7 @@ internal static class QueueScripts
         if not redis.call('ZSCORE', @queue, @user) then
             local score = @draw
             if tonumber(@now) >= tonumber(@startMs) then
-                score = tostring(4503599627370496 + redis.call('HINCRBY', @adm, 'seq', 1))
+                score = string.format('%.0f', 4503599627370496 + redis.call('HINCRBY', @adm, 'seq', 1))
             end
             redis.call('ZADD', @queue, 'NX', score, @user)
         end

@@ -59,8 +59,8 @@ public sealed class FlashSaleSystem : IAsyncLifetime
         ClaimUrl = await StartAsync(ClaimApiApp.Create(CommonArgs(), UseClock));
         EdgeUrl = await StartAsync(WaitingRoomApp.Create(
             CommonArgs(
-                $"--ReverseProxy:Clusters:claims:Destinations:claims-1:Address={ClaimUrl}",
-                $"--ReverseProxy:Clusters:admin:Destinations:admin-1:Address={AdminUrl}"),
+                $"--Proxy:ClaimApi:0={ClaimUrl}",
+                $"--Proxy:Admin={AdminUrl}"),
             UseClock));
         Edge = NewClient();
     }

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+
+namespace FlashSale.WaitingRoom.Proxy;
+
+/// <summary>The paths of API.md that the edge forwards, and to which service.</summary>
+public static class ProxyRoutes
+{
+    public static IServiceCollection AddEdgeProxy(this IServiceCollection services)
+    {
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddReverseProxy();
+        services.AddSingleton<IProxyConfigProvider>(sp => Build(sp.GetRequiredService<IOptions<ProxyOptions>>().Value));
+        return services;
+    }
+
+    private static InMemoryConfigProvider Build(ProxyOptions options)
+    {
+        RouteConfig Route(string id, string cluster, string path) => new() { RouteId = id, ClusterId = cluster, Match = new RouteMatch { Path = path } };
+        var routes = new[]
+        {
+            Route("claims", "claims", "/api/campaigns/{id}/claims"),
+            Route("coupons", "claims", "/api/coupons/{**rest}"),
+            Route("my-coupons", "claims", "/api/me/coupons"),
+            Route("admin-api", "admin", "/api/admin/{**rest}"),
+            Route("admin-page", "admin", "/admin/{**rest}"),
+        };
+        var clusters = new[]
+        {
+            new ClusterConfig
+            {
+                ClusterId = "claims",
+                LoadBalancingPolicy = "RoundRobin",
+                Destinations = options.ClaimApi.Select((address, i) => (address, i))
+                    .ToDictionary(d => $"claims-{d.i + 1}", d => new DestinationConfig { Address = d.address }),
+            },
+            new ClusterConfig
+            {
+                ClusterId = "admin",
+                Destinations = new Dictionary<string, DestinationConfig> { ["admin-1"] = new() { Address = options.Admin } },
+            },
+        };
+        return new InMemoryConfigProvider(routes, clusters);
+    }
+}
