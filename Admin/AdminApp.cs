@@ -10,7 +10,7 @@ public static class AdminApp
     public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddServiceDefaults().AddAdminServices();
+        builder.AddServiceDefaults("flashsale-admin").AddAdminServices();
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -11,7 +11,7 @@ public static class ClaimApiApp
     public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddServiceDefaults().AddClaimApiServices();
+        builder.AddServiceDefaults("flashsale-claimapi").AddClaimApiServices();
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();

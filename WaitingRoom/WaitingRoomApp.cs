@@ -12,7 +12,7 @@ public static class WaitingRoomApp
     public static WebApplication Create(string[] args, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddServiceDefaults().AddWaitingRoomServices();
+        builder.AddServiceDefaults("flashsale-waitingroom").AddWaitingRoomServices();
         overrides?.Invoke(builder.Services);
 
         var app = builder.Build();

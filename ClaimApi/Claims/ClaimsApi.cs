@@ -1,5 +1,6 @@
 using FlashSale.ClaimApi.Inventory;
 using FlashSale.Shared.Campaigns;
+using FlashSale.Shared.Data;
 using FlashSale.Shared.Problems;
 using FlashSale.Shared.Tokens;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,7 @@ public static class ClaimsApi
         {
             return Problem.NotFound($"No campaign '{id}'.");
         }
-        var now = time.GetUtcNow();
+        var now = time.GetUtcNow().ToMicroseconds();
         switch (campaign.StateAt(now))
         {
             case CampaignState.Scheduled:

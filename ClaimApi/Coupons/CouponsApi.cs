@@ -1,4 +1,5 @@
 using FlashSale.ClaimApi.Claims;
+using FlashSale.Shared.Data;
 using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using Microsoft.Extensions.Options;
@@ -57,9 +58,7 @@ public static class CouponsApi
             {
                 return NotFound(code);
             }
-            // PostgreSQL keeps microseconds; the first answer must match the one a retry reads back.
-            var now = time.GetUtcNow();
-            now = now.AddTicks(-(now.Ticks % 10));
+            var now = time.GetUtcNow().ToMicroseconds();
             var orderId = order!.OrderId!;
             if (c.Status == "claimed" && !c.IsExpiredAt(now))
             {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace FlashSale.Shared.Hosting;
 
@@ -14,7 +15,7 @@ public static class ServiceDefaults
 {
     public const string MeterName = "FlashSale";
 
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         // API.md names these variables; they win over appsettings so an operator can set a key without editing files.
         foreach (var (variable, key) in new[] { ("FLASHSALE_ADMIN_KEY", "Admin:ApiKey"), ("FLASHSALE_CHECKOUT_KEY", "ClaimApi:CheckoutApiKey") })
@@ -52,7 +53,7 @@ public static class ServiceDefaults
             o.SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException;
         });
         services.AddHealthChecks();
-        services.AddOpenTelemetry().WithMetrics(m => m
+        services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName)).WithMetrics(m => m
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddMeter(MeterName)
