@@ -1,7 +1,9 @@
+using FlashSale.ClaimApi.Bench;
 using FlashSale.ClaimApi.Claims;
 using FlashSale.ClaimApi.Coupons;
 using FlashSale.ClaimApi.Extensions;
 using FlashSale.Shared.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FlashSale.ClaimApi;
 
@@ -18,6 +20,10 @@ public static class ClaimApiApp
         app.UseServiceDefaults();
         app.MapClaims();
         app.MapCoupons();
+        if (app.Services.GetRequiredService<IOptions<ClaimApiOptions>>().Value.BenchEndpoints)
+        {
+            app.MapBench();
+        }
         return app;
     }
 }

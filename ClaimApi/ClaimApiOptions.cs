@@ -46,6 +46,13 @@ public sealed class ClaimApiOptions
     [Range(1, 3600)]
     public int LeaseExpirySeconds { get; set; } = 5;
 
+    /// <summary>How often a campaign whose pool ran dry is checked for sold out; the edges hear it within this.</summary>
+    [Range(20, 10_000)]
+    public int SoldOutCheckMilliseconds { get; set; } = 200;
+
+    /// <summary>Maps POST /api/bench/noop, the do-nothing baseline the claim benchmark compares against.</summary>
+    public bool BenchEndpoints { get; set; }
+
     /// <summary>Units sitting unused this long go back to the pool, where other instances can take them.</summary>
     [Range(100, 60_000)]
     public int IdleReturnMilliseconds { get; set; } = 1000;

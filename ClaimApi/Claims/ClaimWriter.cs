@@ -1,14 +1,13 @@
 using System.Threading.Channels;
 using Dapper;
 using FlashSale.ClaimApi.Inventory;
-using FlashSale.Shared.Redis;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using StackExchange.Redis;
 
 namespace FlashSale.ClaimApi.Claims;
 
-public sealed record PendingClaim(string CampaignId, string UserId, string Code, DateTime ClaimedAt, DateTime? ExpiresAt, LeaseSlot Slot, CampaignStock Stock)
+public sealed record PendingClaim(
+    string CampaignId, string UserId, string Code, DateTime ClaimedAt, DateTime? ExpiresAt, DateTime? HoldUntil, LeaseSlot Slot, CampaignStock Stock)
 {
     public TaskCompletionSource<ClaimOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -20,7 +19,7 @@ public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existin
 /// Group commit: claims that arrive while a write is in flight go together in the next one, so a storm costs one
 /// INSERT per batch instead of one transaction per claim. A claim's task completes only after its batch commits.
 /// </summary>
-public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redis, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
+public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
 {
     private readonly Channel<PendingClaim> queue = Channel.CreateBounded<PendingClaim>(new BoundedChannelOptions(options.Value.QueueCapacity)
     {
@@ -61,9 +60,10 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
             var inserted = (await conn.QueryAsync<string>(
                 """
                 with ins as (
-                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at)
-                    select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[], @expiresAt::timestamptz[])
-                    on conflict (campaign_id, user_id) do nothing
+                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)
+                    select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
+                                         @expiresAt::timestamptz[], @holdUntil::timestamptz[])
+                    on conflict (campaign_id, user_id) where status in ('claimed', 'redeemed') do nothing
                     returning coupon_code, lease_id),
                 counted as (
                     update leases l set used = l.used + c.n
@@ -79,6 +79,7 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
                     leases = batch.Select(c => c.Slot.Id).ToArray(),
                     claimedAt = batch.Select(c => c.ClaimedAt).ToArray(),
                     expiresAt = batch.Select(c => c.ExpiresAt).ToArray(),
+                    holdUntil = batch.Select(c => c.HoldUntil).ToArray(),
                 })).ToHashSet();
 
             // Matched by code, not by user: the same user twice in one batch inserts once and the other copy is a duplicate.
@@ -101,9 +102,10 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
                 var keys = duplicates.Select(c => (c.CampaignId, c.UserId)).Distinct().ToList();
                 var existing = (await conn.QueryAsync<ExistingRow>(
                     """
-                    select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at
+                    select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at, c.hold_until
                     from claims c join unnest(@campaigns::text[], @users::text[]) as k(campaign_id, user_id)
                       on c.campaign_id = k.campaign_id and c.user_id = k.user_id
+                    where c.status in ('claimed', 'redeemed')
                     """,
                     new { campaigns = keys.Select(k => k.CampaignId).ToArray(), users = keys.Select(k => k.UserId).ToArray() }))
                     .ToDictionary(r => (r.CampaignId, r.UserId), r => r.ToResponse());
@@ -117,7 +119,7 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
                     }
                 }
             }
-            await CountAsync(batch.Where(c => inserted.Contains(c.Code)));
+            await SignalAsync(batch.Where(c => inserted.Contains(c.Code)).Select(Response).ToList());
         }
         catch (Exception e)
         {
@@ -132,23 +134,23 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
         }
     }
 
-    // The edge shows remaining stock from this counter; PostgreSQL stays the authority.
-    private async Task CountAsync(IEnumerable<PendingClaim> committed)
+    private async Task SignalAsync(List<ClaimResponse> committed)
     {
+        if (committed.Count == 0)
+        {
+            return;
+        }
         try
         {
-            var rdb = redis.GetDatabase();
-            await Task.WhenAll(committed.GroupBy(c => c.CampaignId).Select(g => rdb.StringIncrementAsync(RedisKeys.Claimed(g.Key), g.Count())));
+            await signals.ClaimedAsync(committed);
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "Could not count committed claims in Redis");
+            log.LogWarning(e, "Could not signal {Count} committed claims to Redis", committed.Count);
         }
     }
 
-    private static ClaimResponse Response(PendingClaim c) => new(c.Code, c.CampaignId, c.UserId, Utc(c.ClaimedAt), c.ExpiresAt is { } e ? Utc(e) : null);
-
-    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+    private static ClaimResponse Response(PendingClaim c) => ClaimResponse.Create(c.Code, c.CampaignId, c.UserId, c.ClaimedAt, c.ExpiresAt, c.HoldUntil);
 
     private sealed class ExistingRow
     {
@@ -157,7 +159,8 @@ public sealed class ClaimWriter(NpgsqlDataSource db, IConnectionMultiplexer redi
         public string CouponCode { get; init; } = "";
         public DateTime ClaimedAt { get; init; }
         public DateTime? ExpiresAt { get; init; }
+        public DateTime? HoldUntil { get; init; }
 
-        public ClaimResponse ToResponse() => new(CouponCode, CampaignId, UserId, Utc(ClaimedAt), ExpiresAt is { } e ? Utc(e) : null);
+        public ClaimResponse ToResponse() => ClaimResponse.Create(CouponCode, CampaignId, UserId, ClaimedAt, ExpiresAt, HoldUntil);
     }
 }

@@ -26,7 +26,7 @@ public static class ClaimsApi
 
     private static async Task<IResult> ClaimAsync(
         string id, HttpContext http, AdmissionTokens tokens, CampaignDirectory campaigns, StockRegistry registry, ClaimWriter writer,
-        ClaimQueries queries, TimeProvider time, IOptions<ClaimApiOptions> options)
+        ClaimQueries queries, EdgeSignals signals, TimeProvider time, IOptions<ClaimApiOptions> options)
     {
         var (admission, error) = await tokens.ValidateAsync(JwtCodec.Bearer(http.Request.Headers.Authorization));
         if (admission is null)
@@ -58,15 +58,26 @@ public static class ClaimsApi
             {
                 return Problem.Overloaded("Inventory is unavailable for a moment.", RetrySoon);
             }
-            // A winner asking again after the last unit went still gets their own coupon back.
-            return await queries.FindAsync(id, admission.UserId) is { } held
-                ? TypedResults.Ok(held)
-                : Problem.SoldOut("Every unit of this campaign has been claimed.");
+            // A winner asking again after the last unit went still gets their own coupon back, read from Redis so a
+            // sold-out storm never reaches PostgreSQL; only if Redis fails does PostgreSQL answer.
+            ClaimResponse? held;
+            try
+            {
+                held = await signals.WinnerAsync(id, admission.UserId);
+            }
+            catch (Exception)
+            {
+                held = await queries.FindAsync(id, admission.UserId);
+            }
+            return held is not null ? TypedResults.Ok(held) : Problem.SoldOut("Every unit of this campaign has been claimed.");
         }
 
-        var lifetime = campaign.Coupon.ValidForSeconds ?? campaign.Coupon.HoldSeconds;
-        var claim = new PendingClaim(id, admission.UserId, CouponCodes.New(), now.UtcDateTime,
-            lifetime is { } s ? now.UtcDateTime.AddSeconds(s) : null, take.Slot!, stock);
+        var claimedAt = now.UtcDateTime;
+        DateTime? expiresAt = campaign.Coupon.ValidForSeconds is { } valid ? claimedAt.AddSeconds(valid) : null;
+        // A cart hold only matters while others can still claim the unit, so one that would lapse after the end is not set.
+        DateTime? holdUntil = campaign.Coupon.HoldSeconds is { } hold && claimedAt.AddSeconds(hold) < campaign.EndsAt.UtcDateTime
+            ? claimedAt.AddSeconds(hold) : null;
+        var claim = new PendingClaim(id, admission.UserId, CouponCodes.New(), claimedAt, expiresAt, holdUntil, take.Slot!, stock);
         if (!writer.TryEnqueue(claim))
         {
             stock.Settle(take.Slot!, committed: false);

@@ -2,7 +2,23 @@ using System.Security.Cryptography;
 
 namespace FlashSale.ClaimApi.Claims;
 
-public sealed record ClaimResponse(string CouponCode, string CampaignId, string UserId, DateTimeOffset ClaimedAt, DateTimeOffset? ExpiresAt);
+/// <summary>A claimed coupon; <c>expiresAt</c> is whichever comes first of the cart hold and the redemption deadline.</summary>
+public sealed record ClaimResponse(string CouponCode, string CampaignId, string UserId, DateTimeOffset ClaimedAt, DateTimeOffset? ExpiresAt)
+{
+    public static ClaimResponse Create(string code, string campaignId, string userId, DateTime claimedAt, DateTime? expiresAt, DateTime? holdUntil)
+    {
+        var deadline = (expiresAt, holdUntil) switch
+        {
+            ({ } e, { } h) => e < h ? e : h,
+            ({ } e, null) => e,
+            (null, { } h) => h,
+            _ => (DateTime?)null,
+        };
+        return new(code, campaignId, userId, Utc(claimedAt), deadline is { } d ? Utc(d) : null);
+    }
+
+    public static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+}
 
 public static class CouponCodes
 {

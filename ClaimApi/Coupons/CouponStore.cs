@@ -11,6 +11,7 @@ public sealed class CouponRow
     public string UserId { get; init; } = "";
     public string Status { get; init; } = "";
     public DateTime? ExpiresAt { get; init; }
+    public DateTime? HoldUntil { get; init; }
     public string? OrderId { get; init; }
     public decimal? DiscountAmount { get; init; }
     public DateTime? RedeemedAt { get; init; }
@@ -19,13 +20,16 @@ public sealed class CouponRow
     public decimal? MinOrderAmount { get; init; }
     public decimal? MaxDiscount { get; init; }
 
-    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } e && new DateTimeOffset(DateTime.SpecifyKind(e, DateTimeKind.Utc)) <= now;
+    /// <summary>The earlier of the redemption deadline and the cart hold.</summary>
+    public DateTimeOffset? Deadline => Claims.ClaimResponse.Create(CouponCode, CampaignId, UserId, default, ExpiresAt, HoldUntil).ExpiresAt;
+
+    public bool IsExpiredAt(DateTimeOffset now) => Deadline <= now;
 }
 
 public sealed class CouponStore(NpgsqlDataSource db)
 {
     private const string Select = """
-        select c.coupon_code, c.campaign_id, c.user_id, c.status, c.expires_at, c.order_id, c.discount_amount, c.redeemed_at,
+        select c.coupon_code, c.campaign_id, c.user_id, c.status, c.expires_at, c.hold_until, c.order_id, c.discount_amount, c.redeemed_at,
                k.coupon_kind, k.coupon_value, k.min_order_amount, k.max_discount
         from claims c join campaigns k on k.id = c.campaign_id
         """;
@@ -44,8 +48,28 @@ public sealed class CouponStore(NpgsqlDataSource db)
             """
             update claims set status = 'redeemed', order_id = @orderId, discount_amount = @discount, redeemed_at = @now
             where coupon_code = @code and status = 'claimed' and (expires_at is null or expires_at > @now)
+              and (hold_until is null or hold_until > @now)
             """,
             new { code, orderId, discount, now = now.UtcDateTime }) == 1;
+    }
+
+    /// <summary>
+    /// The owner gives an unredeemed coupon back: the claim is released and its unit returns to the pool in the same
+    /// statement, so claimed + available + leased stays equal to stock at every instant.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(string code, string userId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<int>(
+            """
+            with r as (
+                update claims set status = 'released' where coupon_code = @code and user_id = @userId and status = 'claimed'
+                returning campaign_id),
+            back as (
+                update campaigns c set available = c.available + 1 from r where c.id = r.campaign_id returning c.id)
+            select count(*)::int from back
+            """,
+            new { code, userId }) == 1;
     }
 
     public async Task<bool> VoidAsync(string code, string orderId)

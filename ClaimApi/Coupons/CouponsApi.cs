@@ -1,5 +1,7 @@
 using FlashSale.ClaimApi.Claims;
+using FlashSale.ClaimApi.Inventory;
 using FlashSale.Shared.Data;
+using FlashSale.Shared.Tokens;
 using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using Microsoft.Extensions.Options;
@@ -26,7 +28,7 @@ public static class CouponsApi
 
         group.MapGet("/", async (string code, CouponStore store, TimeProvider time) =>
             await FindAsync(code, store) is { } c
-                ? Results.Ok(new CouponResponse(c.CouponCode, c.CampaignId, c.UserId, StatusOf(c, time.GetUtcNow()), Utc(c.ExpiresAt)))
+                ? Results.Ok(new CouponResponse(c.CouponCode, c.CampaignId, c.UserId, StatusOf(c, time.GetUtcNow()), c.Deadline))
                 : NotFound(code));
 
         group.MapPost("/validate", async (string code, OrderRequest? order, CouponStore store, TimeProvider time) =>
@@ -76,9 +78,10 @@ public static class CouponsApi
             return c switch
             {
                 { Status: "redeemed" } when c.OrderId == orderId =>
-                    Results.Ok(new RedeemResponse("redeemed", c.DiscountAmount ?? 0, Utc(c.RedeemedAt) ?? now, orderId)),
+                    Results.Ok(new RedeemResponse("redeemed", c.DiscountAmount ?? 0, c.RedeemedAt is { } at ? ClaimResponse.Utc(at) : now, orderId)),
                 { Status: "redeemed" } => Problem.AlreadyRedeemed("The coupon was redeemed by another order."),
                 { Status: "released" } => Problem.Expired("The coupon was given back and can no longer be redeemed."),
+                { Status: "expired" } => Problem.Expired("The coupon's hold lapsed and its unit went back to stock."),
                 _ => Problem.Expired("The coupon's validity has passed."),
             };
         });
@@ -101,7 +104,36 @@ public static class CouponsApi
                 ? Problem.AlreadyRedeemed("The coupon was redeemed by another order; only that order can void it.")
                 : Problem.Expired($"The coupon is {c.Status}.");
         });
+        app.MapPost("/api/coupons/{code}/release", ReleaseAsync);
         return group;
+    }
+
+    private static async Task<IResult> ReleaseAsync(string code, HttpContext http, SessionTokens sessions, CouponStore store, EdgeSignals signals)
+    {
+        var (session, error) = await sessions.ValidateAsync(JwtCodec.Bearer(http.Request.Headers.Authorization));
+        if (session is null)
+        {
+            return Problem.Unauthenticated(error ?? "The coupon's owner must be signed in.");
+        }
+        if (await FindAsync(code, store) is not { } c)
+        {
+            return NotFound(code);
+        }
+        if (c.UserId != session.UserId)
+        {
+            return Problem.Forbidden("Only the coupon's owner can give it back.");
+        }
+        if (await store.ReleaseAsync(code, session.UserId))
+        {
+            await signals.ReturnedAsync(c.CampaignId, [c.UserId]);
+            return Results.Ok(new { status = "released" });
+        }
+        return (await store.GetAsync(code))?.Status switch
+        {
+            "released" => Results.Ok(new { status = "released" }),
+            "redeemed" => Problem.AlreadyRedeemed("A redeemed coupon cannot be given back; void the order first."),
+            _ => Problem.Expired("The coupon's hold has lapsed; its unit is already back in stock."),
+        };
     }
 
     private static async Task<CouponRow?> FindAsync(string code, CouponStore store) =>
@@ -124,6 +156,4 @@ public static class CouponsApi
     }
 
     private static string StatusOf(CouponRow c, DateTimeOffset now) => c.Status == "claimed" && c.IsExpiredAt(now) ? "expired" : c.Status;
-
-    private static DateTimeOffset? Utc(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 }

@@ -22,12 +22,14 @@ public static class ClaimApiServices
         services.AddSingleton<AdmissionCursor>();
         services.AddSingleton<LeaseStore>();
         services.AddSingleton<StockRegistry>();
-        services.AddSingleton<SoldOutAnnouncer>();
+        services.AddSingleton<EdgeSignals>();
         services.AddSingleton<ClaimQueries>();
         services.AddSingleton<CouponStore>();
         services.AddSingleton<ClaimWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ClaimWriter>());
         services.AddHostedService<LeaseKeeper>();
+        services.AddHostedService<SoldOutWatcher>();
+        services.AddHostedService<HoldReaper>();
         return builder;
     }
 }

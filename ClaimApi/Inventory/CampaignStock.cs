@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace FlashSale.ClaimApi.Inventory;
 
 /// <summary>One lease as this instance holds it: units still free and units taken by claims not yet committed.</summary>
@@ -24,11 +26,18 @@ public readonly record struct Take(TakeStatus Status, LeaseSlot? Slot);
 /// <summary>
 /// This instance's units of one campaign. Takes are a decrement under a lock that no other process shares;
 /// PostgreSQL is asked only for a new lease, ahead of need, in sizes that shrink as the pool empties.
+/// Its timings are back-offs and idle detection measured in real time (Stopwatch), not campaign time, so a test
+/// that moves the campaign clock does not also freeze or fast-forward them.
 /// </summary>
-public sealed class CampaignStock(string campaignId, int stock, LeaseStore store, string instanceId, ClaimApiOptions options, TimeProvider time)
+public sealed class CampaignStock(
+    string campaignId, int stock, LeaseStore store, string instanceId, ClaimApiOptions options, Func<string, Task> starved)
 {
     private static readonly TimeSpan SoldOutRecheck = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
+    // How long shoppers here wait for units parked in other instances before they are told to retry.
+    private static readonly TimeSpan StarvationLimit = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan StarvationPoll = TimeSpan.FromMilliseconds(20);
 
     private readonly object gate = new();
     private readonly List<LeaseSlot> slots = [];
@@ -39,6 +48,8 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
     private bool soldOut;
     private long lastTakeAt;
     private int waiters;
+    private long starvingSince;
+    private long starvedSignalAt;
 
     public string CampaignId { get; } = campaignId;
 
@@ -61,7 +72,7 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
                 Task pending;
                 lock (gate)
                 {
-                    var now = time.GetTimestamp();
+                    var now = Stopwatch.GetTimestamp();
                     foreach (var slot in slots)
                     {
                         if (slot.Remaining > 0)
@@ -127,7 +138,7 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
         var result = new List<(LeaseSlot, int, bool)>();
         lock (gate)
         {
-            var idle = time.GetElapsedTime(lastTakeAt) >= TimeSpan.FromMilliseconds(options.IdleReturnMilliseconds);
+            var idle = Stopwatch.GetElapsedTime(lastTakeAt) >= TimeSpan.FromMilliseconds(options.IdleReturnMilliseconds);
             for (var i = slots.Count - 1; i >= 0; i--)
             {
                 var slot = slots[i];
@@ -186,6 +197,8 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
 
     // A share of what is left, so the tail spreads over instances and little is parked at sell-out; never less than
     // the shoppers already waiting here, who would otherwise each cost a round trip.
+    private static long Later(TimeSpan delay) => Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+
     private int WantLocked() =>
         Math.Clamp(Math.Max((int)Math.Ceiling(lastAvailable / (double)options.LeaseDivisor), waiters), 1, options.MaxLeaseSize);
 
@@ -197,21 +210,58 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
         try
         {
             var grant = await store.GrantAsync(CampaignId, instanceId, want);
-            lock (gate)
+            if (grant is not null)
             {
-                if (grant is null)
-                {
-                    soldOut = true;
-                    lastAvailable = 0;
-                    quietUntil = time.GetTimestamp() + (long)(SoldOutRecheck.TotalSeconds * time.TimestampFrequency);
-                }
-                else
+                lock (gate)
                 {
                     soldOut = false;
+                    starvingSince = 0;
                     lastAvailable = grant.AvailableAfter;
-                    slots.Add(new LeaseSlot(grant.LeaseId, time.GetTimestamp()) { Remaining = grant.Units });
+                    slots.Add(new LeaseSlot(grant.LeaseId, Stopwatch.GetTimestamp()) { Remaining = grant.Units });
                     free += grant.Units;
                 }
+                return;
+            }
+            // The pool is empty. Sold out only if nothing is outstanding anywhere either: units parked in another
+            // instance's lease, or in claims still being written, may yet come back, and a 410 must be the truth.
+            var outstanding = await store.OutstandingAsync(CampaignId);
+            if (outstanding == 0)
+            {
+                lock (gate)
+                {
+                    soldOut = true;
+                    starvingSince = 0;
+                    lastAvailable = 0;
+                    quietUntil = Later(SoldOutRecheck);
+                }
+                return;
+            }
+            bool giveUp;
+            bool signal;
+            lock (gate)
+            {
+                var now = Stopwatch.GetTimestamp();
+                starvingSince = starvingSince == 0 ? now : starvingSince;
+                giveUp = Stopwatch.GetElapsedTime(starvingSince, now) > StarvationLimit;
+                signal = Stopwatch.GetElapsedTime(starvedSignalAt, now) > TimeSpan.FromMilliseconds(100);
+                if (signal)
+                {
+                    starvedSignalAt = now;
+                }
+                if (giveUp)
+                {
+                    soldOut = false;
+                    starvingSince = 0;
+                    quietUntil = Later(SoldOutRecheck);
+                }
+            }
+            if (signal)
+            {
+                await starved(CampaignId);
+            }
+            if (!giveUp)
+            {
+                await Task.Delay(StarvationPoll);
             }
         }
         catch (Exception)
@@ -220,7 +270,7 @@ public sealed class CampaignStock(string campaignId, int stock, LeaseStore store
             {
                 // PostgreSQL is down or slow: answer 503 at once for a moment instead of queueing shoppers behind it.
                 soldOut = false;
-                quietUntil = time.GetTimestamp() + (long)(FailureBackoff.TotalSeconds * time.TimestampFrequency);
+                quietUntil = Later(FailureBackoff);
             }
         }
         finally

@@ -1,20 +1,29 @@
+using FlashSale.Shared.Redis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace FlashSale.ClaimApi.Inventory;
 
 /// <summary>
-/// Once a beat: proves this instance's leases alive, gives idle units back, reclaims the leases of dead instances and
-/// announces sold out once nothing is outstanding. On a clean stop it gives every free unit back.
+/// Once a beat: proves this instance's leases alive, gives idle units back and reclaims the leases of dead
+/// instances. On a clean stop it gives every free unit back.
 /// </summary>
 public sealed class LeaseKeeper(
-    StockRegistry registry, LeaseStore store, SoldOutAnnouncer announcer, IOptions<ClaimApiOptions> options, TimeProvider time, ILogger<LeaseKeeper> log)
+    StockRegistry registry, LeaseStore store, IConnectionMultiplexer redis, IOptions<ClaimApiOptions> options, ILogger<LeaseKeeper> log)
     : BackgroundService
 {
-    private readonly HashSet<string> announced = [];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.HeartbeatMilliseconds), time);
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.EventsChannel), (channel, message) =>
+        {
+            if (CampaignEvents.TryParse(message, out var kind, out var campaignId) && kind == CampaignEvents.Starved
+                && registry.Find(campaignId) is { } stock)
+            {
+                _ = ReturnAsync(stock, all: true);
+            }
+        });
+        // Real time, not the campaign clock: leases expire by PostgreSQL's clock, which no test can move.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.HeartbeatMilliseconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -39,7 +48,7 @@ public sealed class LeaseKeeper(
 
     public async Task BeatAsync()
     {
-        var since = time.GetTimestamp();
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
         var open = await store.HeartbeatAsync(registry.InstanceId);
         foreach (var stock in registry.All)
         {
@@ -50,14 +59,6 @@ public sealed class LeaseKeeper(
         if (reclaimed > 0)
         {
             log.LogWarning("Reclaimed {Units} units from expired leases", reclaimed);
-        }
-        foreach (var stock in registry.All)
-        {
-            if (stock.PoolEmpty && stock.Free == 0 && !announced.Contains(stock.CampaignId) && await store.OutstandingAsync(stock.CampaignId) == 0)
-            {
-                await announcer.AnnounceAsync(stock.CampaignId);
-                announced.Add(stock.CampaignId);
-            }
         }
     }
 

@@ -61,7 +61,11 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
             ttl = campaign.Admission.TokenTtlSeconds,
         });
 
-    /// <summary>Sold out or cancelled: the cursor stops for good.</summary>
+    /// <summary>Sold out or cancelled: the cursor stops until units come back.</summary>
     public Task CloseAsync(string campaignId) =>
         redis.GetDatabase().HashSetAsync(RedisKeys.Admission(campaignId), "closed", "1");
+
+    /// <summary>Units came back after a sell-out. Time spent closed was settled by each tick, so no burst follows.</summary>
+    public Task ReopenAsync(string campaignId) =>
+        redis.GetDatabase().HashDeleteAsync(RedisKeys.Admission(campaignId), "closed");
 }

@@ -7,6 +7,9 @@ public static class CampaignEvents
     public const string SoldOut = "soldout";
     public const string Claimed = "claimed";
 
+    /// <summary>A ClaimApi instance ran dry while others may hold units: holders give their free units back.</summary>
+    public const string Starved = "starved";
+
     public static string Format(string kind, string campaignId) => kind + ":" + campaignId;
 
     public static bool TryParse(string? message, out string kind, out string campaignId)

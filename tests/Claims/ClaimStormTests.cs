@@ -1,7 +1,6 @@
 using System.Net;
 using Dapper;
 using FlashSale.Tests.Infrastructure;
-using FlashSale.Tests.Tokens;
 
 namespace FlashSale.Tests.Claims;
 
@@ -82,9 +81,7 @@ public sealed class ClaimStormTests(FlashSaleSystem sys)
         var session = await sys.SessionAsync($"early-{campaign}");
         await sys.JoinAsync(campaign, session);
         // A token for this campaign, signed correctly, but the sale has not opened.
-        var tokens = new Shared.Tokens.AdmissionTokens(
-            Microsoft.Extensions.Options.Options.Create(TokenFactory.Options()), sys.Clock);
-        var (token, _) = tokens.Issue($"early-{campaign}", campaign, TimeSpan.FromMinutes(2));
+        var token = Mint.Token(campaign, $"early-{campaign}", sys.Clock);
 
         await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, token), HttpStatusCode.Conflict, "/not-live");
     }

@@ -30,7 +30,9 @@ public sealed class FlashSaleSystem : IAsyncLifetime
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
     public Uri EdgeUrl { get; private set; } = null!;
     public Uri AdminUrl { get; private set; } = null!;
-    public Uri ClaimUrl { get; private set; } = null!;
+    public const int ClaimInstances = 3;
+
+    public List<Uri> ClaimUrls { get; } = [];
     public HttpClient Edge { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
     public IConnectionMultiplexer Redis { get; private set; } = null!;
@@ -56,11 +58,14 @@ public sealed class FlashSaleSystem : IAsyncLifetime
         Db = new NpgsqlDataSourceBuilder(Postgres).Build();
         Redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection);
         AdminUrl = await StartAsync(AdminApp.Create(CommonArgs(), UseClock));
-        ClaimUrl = await StartAsync(ClaimApiApp.Create(CommonArgs(), UseClock));
+        // Three claim instances behind the edge, as `./flashsale up --claim-instances 3` runs them: every test
+        // exercises leases shared between instances, not just one process's memory.
+        for (var i = 0; i < ClaimInstances; i++)
+        {
+            ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(CommonArgs($"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}"), UseClock)));
+        }
         EdgeUrl = await StartAsync(WaitingRoomApp.Create(
-            CommonArgs(
-                $"--Proxy:ClaimApi:0={ClaimUrl}",
-                $"--Proxy:Admin={AdminUrl}"),
+            CommonArgs([$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
             UseClock));
         Edge = NewClient();
     }

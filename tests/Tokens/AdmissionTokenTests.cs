@@ -24,7 +24,7 @@ public sealed class AdmissionTokenTests(FlashSaleSystem sys)
     public async Task Claim_TokenSignedWithAnotherKey_Is401()
     {
         var (campaign, user, _) = await AdmittedAsync();
-        var forger = new AdmissionTokens(Options.Create(TokenFactory.Options(secret: "an-attacker-secret-that-is-long-enough-0123")), sys.Clock);
+        var forger = new AdmissionTokens(Options.Create(Mint.Options(secret: "an-attacker-secret-that-is-long-enough-0123")), sys.Clock);
         var (forged, _) = forger.Issue(user, campaign, TimeSpan.FromMinutes(2));
 
         await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, forged), HttpStatusCode.Unauthorized, "/unauthenticated");

@@ -1,4 +1,5 @@
 using FlashSale.Shared.Tokens;
+using FlashSale.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -12,7 +13,7 @@ public sealed class JwtCodecTests
     [Fact]
     public async Task Validate_IssuedToken_CarriesUserCampaignAndId()
     {
-        var tokens = new AdmissionTokens(Options.Create(TokenFactory.Options()), clock);
+        var tokens = new AdmissionTokens(Options.Create(Mint.Options()), clock);
         var (token, expires) = tokens.Issue("alice", "c_1", TimeSpan.FromSeconds(120));
 
         var (admission, error) = await tokens.ValidateAsync(token);
@@ -27,7 +28,7 @@ public sealed class JwtCodecTests
     [Fact]
     public async Task Validate_AfterExpiryPlusSkew_Fails_JustBefore_Passes()
     {
-        var tokens = new AdmissionTokens(Options.Create(TokenFactory.Options()), clock);
+        var tokens = new AdmissionTokens(Options.Create(Mint.Options()), clock);
         var (token, _) = tokens.Issue("alice", "c_1", TimeSpan.FromSeconds(120));
 
         clock.Advance(TimeSpan.FromSeconds(124));
@@ -39,7 +40,7 @@ public sealed class JwtCodecTests
     [Fact]
     public async Task Validate_KeyRotation_PreviousKeyStillAccepted_NewKeySigns()
     {
-        var old = new AdmissionTokens(Options.Create(TokenFactory.Options("k1", new string('a', 40))), clock);
+        var old = new AdmissionTokens(Options.Create(Mint.Options("k1", new string('a', 40))), clock);
         var (oldToken, _) = old.Issue("alice", "c_1", TimeSpan.FromSeconds(60));
         var rotated = new AdmissionTokenOptions { CurrentKid = "k2" };
         rotated.Keys.Add(new SigningKeyOptions { Kid = "k1", Secret = new string('a', 40) });
