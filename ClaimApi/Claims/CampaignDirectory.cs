@@ -20,7 +20,16 @@ public sealed class CampaignDirectory(CampaignStore store, TimeProvider time)
         {
             return entry.Campaign;
         }
-        var campaign = await store.GetAsync(id);
+        Campaign? campaign;
+        try
+        {
+            campaign = await store.GetAsync(id);
+        }
+        catch (Exception) when (entry.Campaign is not null)
+        {
+            // PostgreSQL is unreachable: a campaign read a moment ago is still the right answer for the claim check.
+            return entry.Campaign;
+        }
         cache[id] = (campaign, now);
         return campaign;
     }

@@ -26,7 +26,7 @@ public static class ClaimsApi
 
     private static async Task<IResult> ClaimAsync(
         string id, HttpContext http, AdmissionTokens tokens, CampaignDirectory campaigns, StockRegistry registry, ClaimWriter writer,
-        ClaimQueries queries, EdgeSignals signals, TimeProvider time, IOptions<ClaimApiOptions> options)
+        TimeProvider time, IOptions<ClaimApiOptions> options)
     {
         var (admission, error) = await tokens.ValidateAsync(JwtCodec.Bearer(http.Request.Headers.Authorization));
         if (admission is null)
@@ -58,18 +58,10 @@ public static class ClaimsApi
             {
                 return Problem.Overloaded("Inventory is unavailable for a moment.", RetrySoon);
             }
-            // A winner asking again after the last unit went still gets their own coupon back, read from Redis so a
-            // sold-out storm never reaches PostgreSQL; only if Redis fails does PostgreSQL answer.
-            ClaimResponse? held;
-            try
-            {
-                held = await signals.WinnerAsync(id, admission.UserId);
-            }
-            catch (Exception)
-            {
-                held = await queries.FindAsync(id, admission.UserId);
-            }
-            return held is not null ? TypedResults.Ok(held) : Problem.SoldOut("Every unit of this campaign has been claimed.");
+            // A winner asking again after the last unit went still gets their own coupon back.
+            return stock.HolderOf(admission.UserId) is { } held
+                ? TypedResults.Ok(held)
+                : Problem.SoldOut("Every unit of this campaign has been claimed.");
         }
 
         var claimedAt = now.UtcDateTime;

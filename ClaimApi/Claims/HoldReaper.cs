@@ -45,7 +45,7 @@ public sealed class HoldReaper(NpgsqlDataSource db, EdgeSignals signals, TimePro
             new { now = time.GetUtcNow().UtcDateTime })).ToList();
         foreach (var campaign in lapsed.GroupBy(l => l.CampaignId))
         {
-            await signals.ReturnedAsync(campaign.Key, campaign.Select(l => l.UserId).ToList());
+            await signals.ReturnedAsync(campaign.Key, campaign.Count());
         }
         return lapsed.Count;
     }

@@ -125,7 +125,7 @@ public static class CouponsApi
         }
         if (await store.ReleaseAsync(code, session.UserId))
         {
-            await signals.ReturnedAsync(c.CampaignId, [c.UserId]);
+            await signals.ReturnedAsync(c.CampaignId, 1);
             return Results.Ok(new { status = "released" });
         }
         return (await store.GetAsync(code))?.Status switch

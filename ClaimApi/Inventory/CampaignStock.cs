@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FlashSale.ClaimApi.Claims;
 
 namespace FlashSale.ClaimApi.Inventory;
 
@@ -50,6 +51,7 @@ public sealed class CampaignStock(
     private int waiters;
     private long starvingSince;
     private long starvedSignalAt;
+    private Dictionary<string, ClaimResponse>? holders;
 
     public string CampaignId { get; } = campaignId;
 
@@ -57,6 +59,18 @@ public sealed class CampaignStock(
     public bool PoolEmpty { get { lock (gate) { return soldOut; } } }
 
     public int Free { get { lock (gate) { return free; } } }
+
+    /// <summary>
+    /// While sold out: the coupon a shopper already holds, from the holder list read at sell-out. Nothing is in flight
+    /// then (outstanding was zero), so the list is complete, and a storm of late claims never reaches a store.
+    /// </summary>
+    public ClaimResponse? HolderOf(string userId)
+    {
+        lock (gate)
+        {
+            return holders?.GetValueOrDefault(userId);
+        }
+    }
 
     /// <summary>
     /// A unit, or sold out, or unavailable (PostgreSQL failing). Waits on the one refill in flight rather than
@@ -197,6 +211,15 @@ public sealed class CampaignStock(
 
     // A share of what is left, so the tail spreads over instances and little is parked at sell-out; never less than
     // the shoppers already waiting here, who would otherwise each cost a round trip.
+    // A holder list stays true while the campaign stays sold out: any unit coming back would have made the grant succeed.
+    private Dictionary<string, ClaimResponse>? HoldersIfKnown()
+    {
+        lock (gate)
+        {
+            return soldOut ? holders : null;
+        }
+    }
+
     private static long Later(TimeSpan delay) => Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
 
     private int WantLocked() =>
@@ -215,6 +238,7 @@ public sealed class CampaignStock(
                 lock (gate)
                 {
                     soldOut = false;
+                    holders = null;
                     starvingSince = 0;
                     lastAvailable = grant.AvailableAfter;
                     slots.Add(new LeaseSlot(grant.LeaseId, Stopwatch.GetTimestamp()) { Remaining = grant.Units });
@@ -227,8 +251,10 @@ public sealed class CampaignStock(
             var outstanding = await store.OutstandingAsync(CampaignId);
             if (outstanding == 0)
             {
+                var known = HoldersIfKnown() ?? await store.HoldersAsync(CampaignId);
                 lock (gate)
                 {
+                    holders = known;
                     soldOut = true;
                     starvingSince = 0;
                     lastAvailable = 0;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FlashSale.ClaimApi.Claims;
 using FlashSale.Shared.Redis;
 using StackExchange.Redis;
@@ -6,9 +5,9 @@ using StackExchange.Redis;
 namespace FlashSale.ClaimApi.Inventory;
 
 /// <summary>
-/// What the edges learn from ClaimApi through Redis: committed claims (the remaining-stock counter and the winners
-/// that a sold-out instance answers from), units coming back (admission reopens), and sold out (admission stops).
-/// PostgreSQL stays the authority; losing these only costs a stale display or a 410 instead of a repeated 200.
+/// What the edges learn from ClaimApi through Redis: committed claims (the remaining-stock counter), units coming
+/// back (admission reopens), and sold out (admission stops). PostgreSQL stays the authority; losing these only
+/// costs a stale display for a moment.
 /// </summary>
 public sealed class EdgeSignals(IConnectionMultiplexer redis, AdmissionCursor cursor)
 {
@@ -21,26 +20,17 @@ public sealed class EdgeSignals(IConnectionMultiplexer redis, AdmissionCursor cu
         foreach (var campaign in claims.GroupBy(c => c.CampaignId))
         {
             writes.Add(db.StringIncrementAsync(RedisKeys.Claimed(campaign.Key), campaign.Count()));
-            writes.Add(db.HashSetAsync(RedisKeys.Winners(campaign.Key),
-                campaign.Select(c => new HashEntry(c.UserId, JsonSerializer.Serialize(c, JsonSerializerOptions.Web))).ToArray()));
             writes.Add(redis.GetSubscriber().PublishAsync(Events, CampaignEvents.Format(CampaignEvents.Claimed, campaign.Key)));
         }
         await Task.WhenAll(writes);
     }
 
-    public async Task<ClaimResponse?> WinnerAsync(string campaignId, string userId)
-    {
-        var json = await redis.GetDatabase().HashGetAsync(RedisKeys.Winners(campaignId), userId);
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<ClaimResponse>((string)json!, JsonSerializerOptions.Web);
-    }
-
     /// <summary>Units went back to the pool (release, lapsed hold): the campaign is not sold out any more.</summary>
-    public async Task ReturnedAsync(string campaignId, IReadOnlyCollection<string> userIds)
+    public async Task ReturnedAsync(string campaignId, int units)
     {
         var db = redis.GetDatabase();
         await Task.WhenAll(
-            db.StringDecrementAsync(RedisKeys.Claimed(campaignId), userIds.Count),
-            db.HashDeleteAsync(RedisKeys.Winners(campaignId), userIds.Select(u => (RedisValue)u).ToArray()),
+            db.StringDecrementAsync(RedisKeys.Claimed(campaignId), units),
             cursor.ReopenAsync(campaignId));
         await redis.GetSubscriber().PublishAsync(Events, CampaignEvents.Format(CampaignEvents.Changed, campaignId));
     }

@@ -12,6 +12,8 @@ public sealed class LeaseKeeper(
     StockRegistry registry, LeaseStore store, IConnectionMultiplexer redis, IOptions<ClaimApiOptions> options, ILogger<LeaseKeeper> log)
     : BackgroundService
 {
+    private readonly SemaphoreSlim returning = new(1, 1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.EventsChannel), (channel, message) =>
@@ -63,6 +65,21 @@ public sealed class LeaseKeeper(
     }
 
     private async Task ReturnAsync(CampaignStock stock, bool all)
+    {
+        // One return at a time: two returns of one lease running out of order could close it before the other
+        // gave its units back, and those units would be lost to the pool.
+        await returning.WaitAsync();
+        try
+        {
+            await ReturnLockedAsync(stock, all);
+        }
+        finally
+        {
+            returning.Release();
+        }
+    }
+
+    private async Task ReturnLockedAsync(CampaignStock stock, bool all)
     {
         foreach (var (slot, units, close) in stock.Surrender(all))
         {

@@ -1,4 +1,5 @@
 using Dapper;
+using FlashSale.ClaimApi.Claims;
 using Npgsql;
 
 namespace FlashSale.ClaimApi.Inventory;
@@ -49,17 +50,37 @@ public sealed class LeaseStore(NpgsqlDataSource db)
             new { campaignId });
     }
 
-    /// <summary>Gives unused units back to the pool; closes the lease when nothing of it is still in flight.</summary>
+    /// <summary>Everyone holding a unit of the campaign; read once at sell-out so later claims are answered from memory.</summary>
+    public async Task<Dictionary<string, ClaimResponse>> HoldersAsync(string campaignId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var rows = await conn.QueryAsync<(string UserId, string Code, DateTime ClaimedAt, DateTime? ExpiresAt, DateTime? HoldUntil)>(
+            """
+            select user_id, coupon_code, claimed_at, expires_at, hold_until from claims
+            where campaign_id = @campaignId and status in ('claimed', 'redeemed')
+            """,
+            new { campaignId });
+        return rows.ToDictionary(r => r.UserId, r => ClaimResponse.Create(r.Code, campaignId, r.UserId, r.ClaimedAt, r.ExpiresAt, r.HoldUntil));
+    }
+
+    /// <summary>
+    /// Gives unused units back to the pool. Closing hands back whatever PostgreSQL still counts in the lease, not only
+    /// what memory counted: a lease is closed only when nothing of it is in flight, so the two can only differ by a
+    /// bug, and then the pool, not a dead lease, gets the difference.
+    /// </summary>
     public async Task ReturnAsync(long leaseId, int units, bool close)
     {
         await using var conn = await db.OpenConnectionAsync();
         await conn.ExecuteAsync(
             """
-            with r as (
-                update leases set returned = returned + @units, closed_at = case when @close then now() else closed_at end
-                where id = @leaseId and closed_at is null
-                returning campaign_id)
-            update campaigns set available = available + @units where id = (select campaign_id from r)
+            with l as (
+                select id, campaign_id, case when @close then granted - used - returned else @units end as n
+                from leases where id = @leaseId and closed_at is null for update),
+            r as (
+                update leases x set returned = x.returned + l.n, closed_at = case when @close then now() else x.closed_at end
+                from l where x.id = l.id
+                returning l.campaign_id, l.n)
+            update campaigns c set available = c.available + r.n from r where c.id = r.campaign_id
             """,
             new { leaseId, units, close });
     }

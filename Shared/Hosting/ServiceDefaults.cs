@@ -44,11 +44,22 @@ public static class ServiceDefaults
             {
                 ctx.ProblemDetails.Type = Problem.TypeFor(Problem.SlugForStatus(status));
             }
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "1";
+                ctx.ProblemDetails.Detail ??= "A backing store is unavailable; retry shortly.";
+            }
             ctx.ProblemDetails.Detail ??= ctx.ProblemDetails.Title;
         });
         services.AddExceptionHandler(o =>
         {
-            o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            o.StatusCodeSelector = ex => ex switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                // A store that is down or slow is a reason to come back shortly, not a bug: 503 with Retry-After.
+                Npgsql.NpgsqlException or StackExchange.Redis.RedisException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            };
             // A client's malformed body is answered, not an error of ours worth a stack trace in the log.
             o.SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException;
         });

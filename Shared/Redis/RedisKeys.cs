@@ -14,5 +14,4 @@ public static class RedisKeys
     public static string Admission(string id) => $"fs:{{{id}}}:admission";
     public static string Token(string id, string userId) => $"fs:{{{id}}}:token:{userId}";
     public static string Claimed(string id) => $"fs:{{{id}}}:claimed";
-    public static string Winners(string id) => $"fs:{{{id}}}:winners";
 }

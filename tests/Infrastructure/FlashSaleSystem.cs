@@ -86,6 +86,16 @@ public sealed class FlashSaleSystem : IAsyncLifetime
         return new Uri(app.Urls.First().TrimEnd('/') + "/");
     }
 
+    /// <summary>After a test restarted PostgreSQL: drop the pooled connections it killed, so later tests start clean.</summary>
+    public void ClearPostgresPools()
+    {
+        Db.Clear();
+        foreach (var app in apps)
+        {
+            app.Services.GetService<NpgsqlDataSource>()?.Clear();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var app in Enumerable.Reverse(apps))
