@@ -34,7 +34,7 @@ public sealed class CampaignStock(
     string campaignId, int stock, LeaseStore store, string instanceId, ClaimApiOptions options, Func<string, Task> starved)
 {
     private static readonly TimeSpan SoldOutRecheck = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromMilliseconds(250);
 
     // How long shoppers here wait for units parked in other instances before they are told to retry.
     private static readonly TimeSpan StarvationLimit = TimeSpan.FromSeconds(3);
@@ -232,7 +232,17 @@ public sealed class CampaignStock(
         await Task.Yield();
         try
         {
-            var grant = await store.GrantAsync(CampaignId, instanceId, want);
+            Grant? grant;
+            try
+            {
+                grant = await store.GrantAsync(CampaignId, instanceId, want);
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // One broken pooled connection (a database restart leaves a few) must not black out this instance:
+                // the pool drops it, and a second try gets a fresh one. A real outage fails again and backs off below.
+                grant = await store.GrantAsync(CampaignId, instanceId, want);
+            }
             if (grant is not null)
             {
                 lock (gate)
