@@ -27,6 +27,8 @@
     for (const section of document.querySelectorAll('section[data-for]')) {
       section.hidden = section.dataset.for !== view;
     }
+    // Once the shopper has a coupon, or the sale is over, the stock line would only be a stale number.
+    if (view === 'won' || view === 'ended') $('stock').hidden = true;
     if (final.has(view)) stopLive();
   }
 
@@ -101,7 +103,7 @@
 
   function showRemaining(remaining, exact) {
     const stock = $('stock');
-    stock.hidden = false;
+    stock.hidden = st.view === 'won' || st.view === 'ended';
     stock.classList.toggle('low', exact);
     $('remaining').textContent = remaining === 0 ? 'None left'
       : exact ? remaining + ' left' : 'About ' + remaining.toLocaleString() + ' left';
