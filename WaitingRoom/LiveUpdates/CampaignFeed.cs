@@ -21,6 +21,7 @@ public sealed class CampaignFeed : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly TimeSpan tick;
     private readonly TimeSpan heartbeat;
+    private readonly TimeSpan claimedRefresh;
     private readonly ILogger log;
     private readonly Action onRead;
     // Wake-ups coalesce: a burst of announcements during one read costs one more read, not one each.
@@ -33,6 +34,8 @@ public sealed class CampaignFeed : IAsyncDisposable
     private Pulse? current;
     private long version;
     private long reads;
+    private int urgent;
+    private long lastReadAt;
     private DateTimeOffset lastHeartbeat;
 
     public CampaignFeed(Campaign campaign, IConnectionMultiplexer redis, TimeProvider time, LiveUpdatesOptions options, ILogger log, Action? onRead = null)
@@ -45,6 +48,7 @@ public sealed class CampaignFeed : IAsyncDisposable
         CampaignId = campaign.Id;
         tick = TimeSpan.FromMilliseconds(options.TickMilliseconds);
         heartbeat = TimeSpan.FromSeconds(options.HeartbeatSeconds);
+        claimedRefresh = TimeSpan.FromMilliseconds(options.ClaimedRefreshMilliseconds);
         loop = Task.Run(RunAsync);
     }
 
@@ -62,8 +66,19 @@ public sealed class CampaignFeed : IAsyncDisposable
     /// <summary>Listeners holding this feed; guarded by <see cref="LiveFeeds"/>' lock.</summary>
     internal int Listeners { get; set; }
 
-    /// <summary>Read again now: a service said the campaign changed, sold out or was claimed from.</summary>
-    public void Wake() => wake.Writer.TryWrite(true);
+    /// <summary>
+    /// Read again: at once when <paramref name="urgent"/> (a tick, a change, sold out); for a claim, only if the last
+    /// read is older than <see cref="LiveUpdatesOptions.ClaimedRefreshMilliseconds"/>, since a claim storm announces
+    /// every batch and the next tick shows the count anyway.
+    /// </summary>
+    public void Wake(bool urgent = true)
+    {
+        if (urgent)
+        {
+            Volatile.Write(ref this.urgent, 1);
+        }
+        wake.Writer.TryWrite(true);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -81,7 +96,11 @@ public sealed class CampaignFeed : IAsyncDisposable
         {
             await foreach (var _ in wake.Reader.ReadAllAsync(stop.Token))
             {
-                await RefreshAsync();
+                if (Interlocked.Exchange(ref urgent, 0) == 1 || current is null || time.GetElapsedTime(lastReadAt) >= claimedRefresh)
+                {
+                    lastReadAt = time.GetTimestamp();
+                    await RefreshAsync();
+                }
             }
         }
         catch (OperationCanceledException)

@@ -90,9 +90,10 @@ internal sealed class EventStream(CampaignFeed feed, Session session, QueueServi
 
     private async ValueTask<bool> AdmitIfDueAsync(PipeWriter writer, CampaignSnapshot s)
     {
+        // Sold out is not final: a released coupon or a lapsed hold reopens admission, and this listener's turn may come.
         if (settled || s.State != CampaignState.Live)
         {
-            settled |= s.State is CampaignState.SoldOut or CampaignState.Ended or CampaignState.Cancelled;
+            settled |= s.State is CampaignState.Ended or CampaignState.Cancelled;
             return false;
         }
         var now = time.GetUtcNow();
@@ -123,8 +124,11 @@ internal sealed class EventStream(CampaignFeed feed, Session session, QueueServi
                 // Jittered, so refreshes that began together do not stay together.
                 nextCheck = now + TimeSpan.FromSeconds(options.RankRefreshSeconds * (0.75 + Random.Shared.NextDouble() / 2));
                 return false;
-            case "soldout" or "ended":
+            case "ended":
                 settled = true;
+                return false;
+            case "soldout":
+                nextCheck = now + TimeSpan.FromSeconds(options.RankRefreshSeconds);
                 return false;
             default:
                 rank = null;

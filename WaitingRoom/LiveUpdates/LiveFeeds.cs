@@ -35,9 +35,17 @@ public sealed class LiveFeeds : IAsyncDisposable
         reads = meter.CreateCounter<long>("flashsale.live.reads", description: "Campaign reads made for event streams: one per campaign per tick, not per listener");
         onMessage = (from, message) =>
         {
-            if (CampaignEvents.TryParse(message, out _, out var id) && Find(id) is { } feed)
+            if (!CampaignEvents.TryParse(message, out var kind, out var id) || Find(id) is not { } feed)
+            {
+                return;
+            }
+            if (kind is CampaignEvents.SoldOut or CampaignEvents.Changed)
             {
                 feed.Wake();
+            }
+            else if (kind == CampaignEvents.Claimed)
+            {
+                feed.Wake(urgent: false);
             }
         };
         redis.GetSubscriber().Subscribe(channel, onMessage);

@@ -11,6 +11,10 @@ public sealed class LiveUpdatesOptions
     [Range(50, 5000)]
     public int TickMilliseconds { get; set; } = 500;
 
+    /// <summary>Least time between two reads caused by <c>claimed</c> announcements, which come with every committed batch.</summary>
+    [Range(0, 5000)]
+    public int ClaimedRefreshMilliseconds { get; set; } = 250;
+
     /// <summary>Interval of the <c>: ping</c> comment that keeps proxies from closing an idle stream.</summary>
     [Range(1, 300)]
     public int HeartbeatSeconds { get; set; } = 15;

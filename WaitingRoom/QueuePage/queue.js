@@ -7,7 +7,8 @@
   const id = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
   const api = '/api/campaigns/' + encodeURIComponent(id);
   const forcePoll = new URLSearchParams(location.search).get('transport') === 'poll';
-  const final = new Set(['won', 'soldout', 'ended', 'error']);
+  // Sold out is not among them: a coupon given back reopens the line, and the stream says so.
+  const final = new Set(['won', 'ended', 'error']);
   const $ = (name) => document.getElementById(name);
 
   const st = {
@@ -95,6 +96,12 @@
       return show('ended');
     }
     if (state === 'scheduled') return show('countdown');
+    if (state === 'live' && st.view === 'soldout') {
+      // Reopened: the queue says whether our turn already came (and hands a fresh token) or where we are.
+      st.rank = null;
+      show('waiting');
+      return learnRank();
+    }
     if (state === 'live' && (st.view === 'countdown' || st.view === 'loading')) {
       show('waiting');
       learnRank();

@@ -27,7 +27,8 @@ public sealed class RealClockSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var admin = await StartAsync(AdminApp.Create(FlashSaleSystem.CommonArgs()));
-        var claims = await StartAsync(ClaimApiApp.Create(FlashSaleSystem.CommonArgs()));
+        // An instance id of its own: leases are per instance, and the fake-clock fixture's instances share this process.
+        var claims = await StartAsync(ClaimApiApp.Create(FlashSaleSystem.CommonArgs($"--ClaimApi:InstanceId=browser-claims-{Guid.NewGuid():N}")));
         EdgeUrl = await StartAsync(WaitingRoomApp.Create(FlashSaleSystem.CommonArgs($"--Proxy:ClaimApi:0={claims}", $"--Proxy:Admin={admin}")));
         Edge = new HttpClient { BaseAddress = EdgeUrl, Timeout = TimeSpan.FromSeconds(30) };
 

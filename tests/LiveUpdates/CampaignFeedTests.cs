@@ -41,19 +41,30 @@ public sealed class CampaignFeedTests(FlashSaleSystem sys)
             Assert.Equal(6, feed.Reads);
 
             // A claim announced on fs:events: one read at once, and one new link that every listener shares.
+            var events = sys.Redis.GetSubscriber();
+            var channel = RedisChannel.Literal(RedisKeys.EventsChannel);
+            clock.Advance(TimeSpan.FromMilliseconds(250));
             var before = feed.Current;
             await sys.Redis.GetDatabase().StringIncrementAsync(RedisKeys.Claimed(id));
-            await sys.Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), CampaignEvents.Format(CampaignEvents.Claimed, id));
+            await events.PublishAsync(channel, CampaignEvents.Format(CampaignEvents.Claimed, id));
             var next = await before.Next.WaitAsync(TimeSpan.FromSeconds(2));
             Assert.Equal(4, next.Snapshot.Remaining);
             Assert.Equal(7, feed.Reads);
+
+            // A claim storm announces every batch: within ClaimedRefreshMilliseconds of a read they wait for the tick...
+            await events.PublishAsync(channel, CampaignEvents.Format(CampaignEvents.Claimed, id));
+            await Task.Delay(300);
+            Assert.Equal(7, feed.Reads);
+            // ...while sold out never waits.
+            await events.PublishAsync(channel, CampaignEvents.Format(CampaignEvents.SoldOut, id));
+            await Until(() => feed.Reads == 8);
 
             foreach (var f in held)
             {
                 await feeds.ReleaseAsync(f);
             }
             Assert.Equal(0, feeds.Count);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.Next);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feed.Current.Next);
         }
     }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using FlashSale.ClaimApi.Inventory;
 using FlashSale.Shared.Redis;
 using FlashSale.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace FlashSale.Tests.LiveUpdates;
 
@@ -108,9 +108,10 @@ public sealed class EventStreamTests(FlashSaleSystem sys)
                 streams.Add(stream);
             }
 
-            // ClaimApi's own announcement: close the cursor, publish soldout. The clock stands still, so only pub/sub can carry it.
+            // What ClaimApi does at sell-out: close the cursor, publish soldout. The clock stands still, so only pub/sub can carry it.
             var watch = Stopwatch.StartNew();
-            await new SoldOutAnnouncer(sys.Redis, new AdmissionCursor(sys.Redis, sys.Clock)).AnnounceAsync(campaign);
+            await new AdmissionCursor(sys.Redis, sys.Clock).CloseAsync(campaign);
+            await sys.Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), CampaignEvents.Format(CampaignEvents.SoldOut, campaign));
             await Task.WhenAll(streams.Select(s => s.NextAsync("soldout", TimeSpan.FromSeconds(5))));
             watch.Stop();
 
