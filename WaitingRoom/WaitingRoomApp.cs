@@ -1,7 +1,9 @@
 using FlashSale.Shared.Hosting;
 using FlashSale.WaitingRoom.Campaigns;
 using FlashSale.WaitingRoom.Extensions;
+using FlashSale.WaitingRoom.LiveUpdates;
 using FlashSale.WaitingRoom.Queue;
+using FlashSale.WaitingRoom.QueuePage;
 using FlashSale.WaitingRoom.Sessions;
 
 namespace FlashSale.WaitingRoom;
@@ -23,6 +25,8 @@ public static class WaitingRoomApp
         }
         app.MapPublicCampaigns();
         app.MapQueue();
+        app.MapLiveUpdates();
+        app.MapQueuePage();
         app.MapReverseProxy();
         return app;
     }

@@ -3,6 +3,7 @@ using FlashSale.Shared.Redis;
 using FlashSale.Shared.Tokens;
 using FlashSale.WaitingRoom.Admission;
 using FlashSale.WaitingRoom.Campaigns;
+using FlashSale.WaitingRoom.LiveUpdates;
 using FlashSale.WaitingRoom.Proxy;
 using FlashSale.WaitingRoom.Queue;
 
@@ -21,6 +22,7 @@ public static class WaitingRoomServices
         services.AddSingleton<Inventory>();
         services.AddSingleton<QueueService>();
         services.AddHostedService<AdmissionTicker>();
+        services.AddLiveUpdates();
         services.AddEdgeProxy();
         return builder;
     }
