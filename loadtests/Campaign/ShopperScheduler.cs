@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using FlashSale.LoadTests.Runner;
+
+namespace FlashSale.LoadTests.Campaign;
+
+/// <summary>
+/// The one loop that decides who acts next. Shoppers never sleep in a task: a shopper waiting to poll is an entry in a
+/// priority queue keyed by its due time, a shopper not yet arrived is an index into the sorted arrival times. Each
+/// millisecond the loop moves whoever is due into a bounded channel that the worker loops drain. Shoppers already in
+/// the system go before new arrivals, so a full channel delays arrivals (measured as arrival lag), not claims.
+/// </summary>
+public sealed class ShopperScheduler
+{
+    private readonly int[] arrivals;
+    private readonly PriorityQueue<int, int> timers = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Shopper, int DueMs)> incoming = new();
+    private readonly Queue<int> ready = new();
+    private readonly Channel<int> work;
+    private readonly long origin;
+    private int nextArrival;
+    private long dispatched;
+
+    public ShopperScheduler(int[] arrivals, int capacity, long origin)
+    {
+        this.arrivals = arrivals;
+        this.origin = origin;
+        work = Channel.CreateBounded<int>(new BoundedChannelOptions(capacity) { SingleWriter = true, SingleReader = false });
+    }
+
+    /// <summary>How late arrivals were sent against the curve, in microseconds: the generator (or the system) falling behind.</summary>
+    public StepStats ArrivalLag { get; } = new("arrival lag");
+
+    public ChannelReader<int> Work => work.Reader;
+
+    /// <summary>Milliseconds since the campaign was created.</summary>
+    public int NowMs => (int)Stopwatch.GetElapsedTime(origin).TotalMilliseconds;
+
+    public int ArrivedCount => Volatile.Read(ref nextArrival);
+
+    public long Dispatched => Interlocked.Read(ref dispatched);
+
+    /// <summary>Arrivals the curve has called for by now (whether or not the generator has sent them yet).</summary>
+    public int ScheduledArrivals(int nowMs)
+    {
+        var i = Array.BinarySearch(arrivals, nowMs);
+        if (i < 0)
+        {
+            return ~i;
+        }
+        while (i < arrivals.Length && arrivals[i] <= nowMs)
+        {
+            i++;
+        }
+        return i;
+    }
+
+    public int LastArrivalMs => arrivals.Length == 0 ? 0 : arrivals[^1];
+
+    /// <summary>Hands the shopper back to run again at <paramref name="dueMs"/>; safe from any thread.</summary>
+    public void Schedule(int shopper, int dueMs) => incoming.Enqueue((shopper, dueMs));
+
+    public async Task RunAsync(Func<bool> finished, CancellationToken ct)
+    {
+        try
+        {
+            while (!finished() && !ct.IsCancellationRequested)
+            {
+                var now = NowMs;
+                while (incoming.TryDequeue(out var item))
+                {
+                    if (item.DueMs <= now)
+                    {
+                        ready.Enqueue(item.Shopper);
+                    }
+                    else
+                    {
+                        timers.Enqueue(item.Shopper, item.DueMs);
+                    }
+                }
+                while (timers.TryPeek(out var shopper, out var due) && due <= now)
+                {
+                    timers.Dequeue();
+                    ready.Enqueue(shopper);
+                }
+                Dispatch(now);
+                await Task.Delay(1, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            work.Writer.TryComplete();
+        }
+    }
+
+    private void Dispatch(int now)
+    {
+        while (ready.Count > 0)
+        {
+            if (!work.Writer.TryWrite(ready.Peek()))
+            {
+                return;
+            }
+            ready.Dequeue();
+            Interlocked.Increment(ref dispatched);
+        }
+        while (nextArrival < arrivals.Length && arrivals[nextArrival] <= now)
+        {
+            if (!work.Writer.TryWrite(nextArrival))
+            {
+                return;
+            }
+            ArrivalLag.RecordMicros((now - arrivals[nextArrival]) * 1000L, Outcome.Ok(0));
+            Volatile.Write(ref nextArrival, nextArrival + 1);
+            Interlocked.Increment(ref dispatched);
+        }
+    }
+
+    /// <summary>Shoppers still waiting for a timer when the run stopped.</summary>
+    public int Pending => timers.Count + ready.Count + incoming.Count;
+}
