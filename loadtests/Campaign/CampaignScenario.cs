@@ -63,7 +63,7 @@ public static class CampaignScenario
             metrics.Add(probe);
         }
 
-        var progress = options.ShowProgress ? new Progress(Name, row => Status(row, book, scheduler, actions, dashboard)) : null;
+        var progress = options.ShowProgress ? new Progress(Name, row => Status(row, options, book, scheduler, actions, dashboard)) : null;
         var sampler = new Sampler(metrics, progress);
         var loop = scheduler.RunAsync(() => book.Done >= book.Count, deadline.Token);
         var workers = Enumerable.Range(0, options.Connections).Select(_ => Task.Run(() => WorkAsync(scheduler, actions, deadline.Token), CancellationToken.None)).ToArray();
@@ -152,15 +152,21 @@ public static class CampaignScenario
         return new JoinRecord(s.JoinSent, s.JoinAnswered);
     }
 
-    private static ProgressStatus Status(IReadOnlyDictionary<string, double> row, ShopperBook book, ShopperScheduler scheduler, ShopperActions actions, CampaignDashboard dashboard)
+    private static ProgressStatus Status(
+        IReadOnlyDictionary<string, double> row, CampaignOptions o, ShopperBook book, ShopperScheduler scheduler, ShopperActions actions, CampaignDashboard dashboard)
     {
         double Rate(string step) => row.TryGetValue(SeriesNames.Rate(step), out var v) ? v : 0;
-        var queue = dashboard.Last is { } m ? Count(m.QueueLength) : "?";
-        var text = $"arrived {Count(scheduler.ArrivedCount)}/{Count(book.Count)} | queue {queue} | admitted {Count(book.Admitted)} | won {Count(book.Codes.Count)}"
-            + $" | done {Count(book.Done)} | join {N(Rate(CampaignSteps.Join))}/s poll {N(Rate(CampaignSteps.Poll))}/s claim {N(Rate(CampaignSteps.Claim))}/s"
-            + $" | in flight {actions.InFlight} | errors {N(row.GetValueOrDefault(SeriesNames.Errors))}/s";
-        var arrivalsLeft = TimeSpan.FromMilliseconds(Math.Max(0, scheduler.LastArrivalMs - scheduler.NowMs));
-        return new ProgressStatus(text, book.Done / (double)book.Count, arrivalsLeft);
+        var m = dashboard.Last;
+        var text = $"arrived {Count(scheduler.ArrivedCount)}/{Count(book.Count)} | queue {(m is null ? "?" : Count(m.QueueLength))} | admitted {Count(book.Admitted)}"
+            + $" | won {Count(book.Codes.Count)} | done {Count(book.Done)} | join {N(Rate(CampaignSteps.Join))}/s poll {N(Rate(CampaignSteps.Poll))}/s"
+            + $" claim {N(Rate(CampaignSteps.Claim))}/s | in flight {actions.InFlight} | errors {N(row.GetValueOrDefault(SeriesNames.Errors))}/s";
+        // The run lasts until the last arrival and until the stock (or the queue, if smaller) has been admitted at the
+        // rate, plus one long poll for the last waiters to hear it is sold out.
+        var now = scheduler.NowMs;
+        var arrivalsLeft = Math.Max(0, scheduler.LastArrivalMs - now) / 1000.0;
+        var toAdmit = m is null ? o.Stock : Math.Max(0, Math.Min(m.QueueLength, o.Stock) - m.Claimed);
+        var sellingLeft = Math.Max(0, o.StartsInSeconds - now / 1000.0) + toAdmit / (double)o.Rate + (toAdmit > 0 ? o.PollMaxSeconds : 0);
+        return new ProgressStatus(text, null, TimeSpan.FromSeconds(Math.Max(arrivalsLeft, sellingLeft)));
     }
 
     private static readonly IReadOnlyList<ChartSpec> Charts =

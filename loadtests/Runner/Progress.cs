@@ -13,11 +13,11 @@ public sealed class Progress(string scenario, Func<IReadOnlyDictionary<string, d
 {
     private readonly TextWriter output = output ?? Console.Error;
     private readonly bool inPlace = output is null && !Console.IsErrorRedirected;
-    private TimeSpan lastLine = TimeSpan.MinValue;
+    private TimeSpan? lastLine;
 
     public void Draw(TimeSpan elapsed, IReadOnlyDictionary<string, double> lastSecond)
     {
-        if (!inPlace && elapsed - lastLine < TimeSpan.FromSeconds(10))
+        if (!inPlace && lastLine is { } last && elapsed - last < TimeSpan.FromSeconds(10))
         {
             return;
         }

@@ -87,11 +87,13 @@ public sealed class StepStats(string name)
         }
     }
 
-    /// <summary>The whole run so far; harvest first so the last interval is included.</summary>
+    /// <summary>The whole run so far, including whatever was recorded since the last harvest.</summary>
     public StepSummary Summarize()
     {
         lock (harvestGate)
         {
+            interval = interval is null ? recorder.GetIntervalHistogram() : recorder.GetIntervalHistogram(interval);
+            total.Add(interval);
             var first = Volatile.Read(ref firstAt);
             var active = first == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(first, Volatile.Read(ref lastAt));
             var byOutcome = outcomes
