@@ -14,9 +14,9 @@ namespace FlashSale.LoadTests.Bench;
 public sealed record ClaimStormOptions
 {
     /// <summary>Admitted shoppers, each with one token, each claiming once.</summary>
-    public int Claimers { get; init; } = 20_000;
+    public int Claimers { get; init; } = 40_000;
 
-    public int Stock { get; init; } = 10_000;
+    public int Stock { get; init; } = 20_000;
 
     /// <summary>Claims in flight at once (closed model), and the copies of every baseline.</summary>
     public int Concurrency { get; init; } = 256;
@@ -56,6 +56,10 @@ public static class ClaimStorm
         var admin = new AdminClient(http.For(0), target.AdminKey);
         var setup = new BenchSetup(http, admin, minter, metrics, tag);
         var notes = new List<string>();
+        var progress = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
+            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
+            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+        var sampler = new Sampler(metrics, progress);
 
         Console.Error.WriteLine($"[{Name}] setup: campaign with {Count(o.Stock)} coupons, {Count(o.Claimers)} shoppers joining");
         var campaignId = await setup.CreateCampaignAsync(o.Stock, rate: 1_000_000, startsInSeconds: 3, durationSeconds: 1800, ct);
@@ -65,10 +69,6 @@ public static class ClaimStorm
         var withToken = tokens.Count(t => t is not null);
         Console.Error.WriteLine($"[{Name}] setup: {Count(joined)} joined, {Count(withToken)} admission tokens in hand");
 
-        var progress = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
-            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
-            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
-        var sampler = new Sampler(metrics, progress);
 
         var during = TimeSpan.FromSeconds(o.BaselineSeconds);
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);

@@ -171,10 +171,10 @@ public static class CampaignScenario
 
     private static readonly IReadOnlyList<ChartSpec> Charts =
     [
-        new("Arrivals and joins", "per second", ["arrivals (curve) /s", "arrivals (sent) /s", SeriesNames.Rate(CampaignSteps.Join)]),
+        new("Arrivals, joins and polls", "per second", ["arrivals (curve) /s", "arrivals (sent) /s", SeriesNames.Rate(CampaignSteps.Join), SeriesNames.Rate(CampaignSteps.Poll)]),
         new("Queue length", "shoppers", ["queue length"]),
         new("Admitted (admission cursor)", "shoppers", ["admitted (cursor)"]),
-        new("Claims", "per second", ["coupons won /s", SeriesNames.Rate(CampaignSteps.Claim), SeriesNames.Rate(CampaignSteps.Poll)]),
+        new("Claims", "per second", ["coupons won /s", SeriesNames.Rate(CampaignSteps.Claim), SeriesNames.Rate(CampaignSteps.Redeem)]),
         new("Remaining stock", "coupons", ["remaining stock"]),
         new("p99 latency", "ms", [.. new[] { CampaignSteps.Join, CampaignSteps.Poll, CampaignSteps.Claim, CampaignSteps.Redeem }.Select(SeriesNames.P99)]),
         new("Errors and requests in flight", "count", [SeriesNames.Errors, "requests in flight"]),

@@ -66,24 +66,7 @@ public sealed class ShopperScheduler
         {
             while (!finished() && !ct.IsCancellationRequested)
             {
-                var now = NowMs;
-                while (incoming.TryDequeue(out var item))
-                {
-                    if (item.DueMs <= now)
-                    {
-                        ready.Enqueue(item.Shopper);
-                    }
-                    else
-                    {
-                        timers.Enqueue(item.Shopper, item.DueMs);
-                    }
-                }
-                while (timers.TryPeek(out var shopper, out var due) && due <= now)
-                {
-                    timers.Dequeue();
-                    ready.Enqueue(shopper);
-                }
-                Dispatch(now);
+                Pump(NowMs);
                 await Task.Delay(1, ct).ConfigureAwait(false);
             }
         }
@@ -94,6 +77,28 @@ public sealed class ShopperScheduler
         {
             work.Writer.TryComplete();
         }
+    }
+
+    /// <summary>One turn of the loop: files what was scheduled, readies what is due, and hands out as much as the workers can take.</summary>
+    internal void Pump(int now)
+    {
+        while (incoming.TryDequeue(out var item))
+        {
+            if (item.DueMs <= now)
+            {
+                ready.Enqueue(item.Shopper);
+            }
+            else
+            {
+                timers.Enqueue(item.Shopper, item.DueMs);
+            }
+        }
+        while (timers.TryPeek(out var shopper, out var due) && due <= now)
+        {
+            timers.Dequeue();
+            ready.Enqueue(shopper);
+        }
+        Dispatch(now);
     }
 
     private void Dispatch(int now)

@@ -11,14 +11,14 @@ public static class Commands
         usage: ./flashsale bench <scenario> [options]
 
         campaign      a whole campaign: a marketer creates it, shoppers arrive on a curve, join, wait, claim, redeem; bots hammer.
-                      --shoppers N (20000, up to 2M)  --stock N (1000)  --rate N admitted/s (1000)  --duration S (120)
+                      --shoppers N (20000, up to 2M)  --stock N (1000)  --rate N admitted/s (1000)  --duration S (300)
                       --starts-in S (20)  --bots SHARE (0.02)  --redeem-share SHARE (0.5)  --double-redeem-share SHARE (0.05)
                       --wait poll|sse (poll)  --sse-streams N (1000)  --connections N (256)  --edges N (1)  --claim-instances N (1)
                       --burst S (5)  --tail S (20)  --early-share (0.25)  --burst-share (0.5)  --first-poll-spread S (3)
-                      --poll-min S (1)  --poll-max S (30)  --bot-requests N (5)  --retries N (5)  --timeout S (30)  --grace S (60)
+                      --poll-min S (1)  --poll-max S (30)  --bot-requests N (5)  --retries N (5)  --timeout S (30)  --grace S (600)
                       --seed N  --http2
         claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
-                      --claimers N (20000)  --stock N (10000)  --concurrency N (256)  --baseline-seconds S (10)
+                      --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
                       --noop-path PATH (not wired yet)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
         join-storm    GET /healthz then joins through the edge, same load, side by side.
                       --joins N (100000)  --concurrency N (256)  --seconds S per phase (15)  --live  --edges N  --http2
