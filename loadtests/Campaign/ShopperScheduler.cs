@@ -7,15 +7,15 @@ namespace FlashSale.LoadTests.Campaign;
 /// <summary>
 /// The one loop that decides who acts next. Shoppers never sleep in a task: a shopper waiting to poll is an entry in a
 /// priority queue keyed by its due time, a shopper not yet arrived is an index into the sorted arrival times. Each
-/// millisecond the loop moves whoever is due into a bounded channel that the worker loops drain. Shoppers already in
-/// the system go before new arrivals, so a full channel delays arrivals (measured as arrival lag), not claims.
+/// millisecond the loop moves whoever is due into a bounded channel that the worker loops drain, earliest due first
+/// whether it is an arrival or a poll, as a server would see requests from independent clients. When the system (or
+/// the generator) cannot keep up, everyone is late by the same measure; arrivals' lateness is reported as arrival lag.
 /// </summary>
 public sealed class ShopperScheduler
 {
     private readonly int[] arrivals;
     private readonly PriorityQueue<int, int> timers = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(int Shopper, int DueMs)> incoming = new();
-    private readonly Queue<int> ready = new();
     private readonly Channel<int> work;
     private readonly long origin;
     private int nextArrival;
@@ -79,51 +79,42 @@ public sealed class ShopperScheduler
         }
     }
 
-    /// <summary>One turn of the loop: files what was scheduled, readies what is due, and hands out as much as the workers can take.</summary>
+    /// <summary>One turn of the loop: files what was scheduled, then hands out whatever is due, earliest first, as far as the workers take it.</summary>
     internal void Pump(int now)
     {
         while (incoming.TryDequeue(out var item))
         {
-            if (item.DueMs <= now)
+            timers.Enqueue(item.Shopper, item.DueMs);
+        }
+        while (true)
+        {
+            var timerDue = timers.TryPeek(out var waiting, out var due) && due <= now;
+            var arrivalDue = nextArrival < arrivals.Length && arrivals[nextArrival] <= now;
+            if (timerDue && (!arrivalDue || due <= arrivals[nextArrival]))
             {
-                ready.Enqueue(item.Shopper);
+                if (!work.Writer.TryWrite(waiting))
+                {
+                    return;
+                }
+                timers.Dequeue();
+            }
+            else if (arrivalDue)
+            {
+                if (!work.Writer.TryWrite(nextArrival))
+                {
+                    return;
+                }
+                ArrivalLag.RecordMicros((now - arrivals[nextArrival]) * 1000L, Outcome.Ok(0));
+                Volatile.Write(ref nextArrival, nextArrival + 1);
             }
             else
             {
-                timers.Enqueue(item.Shopper, item.DueMs);
-            }
-        }
-        while (timers.TryPeek(out var shopper, out var due) && due <= now)
-        {
-            timers.Dequeue();
-            ready.Enqueue(shopper);
-        }
-        Dispatch(now);
-    }
-
-    private void Dispatch(int now)
-    {
-        while (ready.Count > 0)
-        {
-            if (!work.Writer.TryWrite(ready.Peek()))
-            {
                 return;
             }
-            ready.Dequeue();
-            Interlocked.Increment(ref dispatched);
-        }
-        while (nextArrival < arrivals.Length && arrivals[nextArrival] <= now)
-        {
-            if (!work.Writer.TryWrite(nextArrival))
-            {
-                return;
-            }
-            ArrivalLag.RecordMicros((now - arrivals[nextArrival]) * 1000L, Outcome.Ok(0));
-            Volatile.Write(ref nextArrival, nextArrival + 1);
             Interlocked.Increment(ref dispatched);
         }
     }
 
     /// <summary>Shoppers still waiting for a timer when the run stopped.</summary>
-    public int Pending => timers.Count + ready.Count + incoming.Count;
+    public int Pending => timers.Count + incoming.Count;
 }

@@ -25,7 +25,7 @@ public static class Commands
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
                       --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
 
-        Results go to loadtests/results/<timestamp>-<scenario>/ (summary.md, report.html, timeseries.csv, result.json).
+        Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
         Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done.
         """;
 

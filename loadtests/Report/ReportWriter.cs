@@ -4,14 +4,18 @@ using System.Text.Json;
 
 namespace FlashSale.LoadTests.Report;
 
-/// <summary>Writes a run to results/&lt;timestamp&gt;-&lt;scenario&gt;/: summary.md, report.html, timeseries.csv, result.json.</summary>
+/// <summary>Writes a run to results/&lt;timestamp&gt;/ (UTC): summary.md, report.html, timeseries.csv, result.json.</summary>
 public static class ReportWriter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<string> WriteAsync(RunResult r, string resultsRoot)
     {
-        var folder = Path.Combine(resultsRoot, $"{r.StartedAt:yyyyMMdd-HHmmss}-{r.Scenario}");
+        var folder = Path.Combine(resultsRoot, $"{r.StartedAt:yyyyMMdd-HHmmss}");
+        for (var n = 2; Directory.Exists(folder); n++)
+        {
+            folder = Path.Combine(resultsRoot, $"{r.StartedAt:yyyyMMdd-HHmmss}-{n}");
+        }
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "summary.md"), MarkdownReport.Render(r));
         await File.WriteAllTextAsync(Path.Combine(folder, "report.html"), HtmlReport.Render(r));

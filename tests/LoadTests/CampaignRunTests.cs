@@ -49,9 +49,10 @@ public sealed class CampaignRunTests(RealClockSystem sys)
         {
             Assert.True(check.Status == CheckStatus.Pass, $"{check.Name}: {check.Verdict} — {check.Detail}\n\n{summary}");
         }
-        // The run was a real campaign: it sold out exactly, every shopper finished, and no bot got anything.
+        // The run was a real campaign: it sold out exactly, every shopper finished, and no bot got anything. A 200 is
+        // a claim whose first answer was lost (a 503 after its commit) and whose retry found the coupon.
         var claims = result.Steps.Single(s => s.Name == CampaignSteps.Claim);
-        Assert.True(claims.Outcomes.Single(o => o.Label == "201").Count == options.Stock, summary);
+        Assert.True(claims.Outcomes.Where(o => o.Label is "201" or "200").Sum(o => o.Count) == options.Stock, summary);
         Assert.True(result.Tallies.Single(t => t.Name.StartsWith("visits unfinished", StringComparison.Ordinal)).Value == "0", summary);
         Assert.DoesNotContain(result.Steps.SelectMany(s => s.Outcomes), o => o.Label.Contains("bot-got-through", StringComparison.Ordinal));
         Assert.Contains(result.Steps, s => s.Name == CampaignSteps.Redeem && s.Ok > 0);
