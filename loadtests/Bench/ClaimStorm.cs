@@ -26,6 +26,8 @@ public sealed record ClaimStormOptions
     /// <summary>Path of a no-op route through edge → ClaimApi; null until one exists (see <see cref="Baselines.NoOpAsync"/>).</summary>
     public string? NoOpPath { get; init; }
 
+    public string NoOpMethod { get; init; } = "POST";
+
     public int TextbookPool { get; init; } = 50;
 
     public int Edges { get; init; } = 1;
@@ -74,7 +76,7 @@ public static class ClaimStorm
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
         if (o.NoOpPath is { } path)
         {
-            await Baselines.NoOpAsync(path, http, metrics, o.Concurrency, during, ct);
+            await Baselines.NoOpAsync(new HttpMethod(o.NoOpMethod), path, http, metrics, o.Concurrency, during, ct);
         }
         else
         {
@@ -130,7 +132,7 @@ public static class ClaimStorm
                 new("campaign", campaignId), new("claimers (admitted tokens)", $"{Count(withToken)} of {Count(o.Claimers)}"), new("stock", Count(o.Stock)),
                 new("concurrency", Count(o.Concurrency)), new("baseline seconds", o.BaselineSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new("edges", string.Join(", ", http.Edges)), new("ClaimApi instances behind the edge", Count(o.ClaimInstances)),
-                new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"), new("no-op path", o.NoOpPath ?? "(not wired)"),
+                new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"), new("no-op", o.NoOpPath is null ? "(not wired)" : $"{o.NoOpMethod} {o.NoOpPath}"),
             ],
             steps, checks, ratios,
             [

@@ -19,7 +19,7 @@ public static class Commands
                       --seed N  --http2
         claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
                       --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
-                      --noop-path PATH (not wired yet)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
+                      --noop-path PATH (not wired yet)  --noop-method (POST)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
         join-storm    GET /healthz then joins through the edge, same load, side by side.
                       --joins N (100000)  --concurrency N (256)  --seconds S per phase (15)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
@@ -79,6 +79,7 @@ public static class Commands
             Concurrency = a.Int("concurrency", d.Concurrency),
             BaselineSeconds = a.Int("baseline-seconds", d.BaselineSeconds),
             NoOpPath = a.Optional("noop-path"),
+            NoOpMethod = a.String("noop-method", d.NoOpMethod).ToUpperInvariant(),
             TextbookPool = a.Int("textbook-pool", d.TextbookPool),
             Edges = a.Int("edges", d.Edges),
             ClaimInstances = a.Int("claim-instances", d.ClaimInstances),
