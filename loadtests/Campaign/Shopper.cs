@@ -5,6 +5,7 @@ public enum ShopperStep : byte
 {
     Join,
     Poll,
+    Claim,
     Redeem,
     DoubleRedeem,
     Bot,

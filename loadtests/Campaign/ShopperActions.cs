@@ -33,6 +33,13 @@ public sealed class ShopperActions(CampaignContext c, BotActions bots, SseWaiter
                 case ShopperStep.Poll:
                     await PollAsync(i, ct);
                     break;
+                case ShopperStep.Claim when book.PendingTokens.TryRemove(i, out var token):
+                    book.MarkAdmitted(i);
+                    await ClaimAsync(i, token, ct);
+                    break;
+                case ShopperStep.Claim:
+                    await PollAsync(i, ct);
+                    break;
                 case ShopperStep.Redeem:
                     await RedeemAsync(i, again: false, ct);
                     break;

@@ -33,6 +33,9 @@ public sealed class ShopperBook
 
     public ConcurrentQueue<SeenCoupon> Coupons { get; } = new();
 
+    /// <summary>Admission tokens that arrived on a live-update stream, held until the shopper's claim runs.</summary>
+    public ConcurrentDictionary<int, string> PendingTokens { get; } = new();
+
     public ConcurrentQueue<SeenRedemption> Redemptions { get; } = new();
 
     public int Done => Volatile.Read(ref done);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using FlashSale.LoadTests.Http;
 using FlashSale.LoadTests.Runner;
 
@@ -8,8 +9,9 @@ namespace FlashSale.LoadTests.Campaign;
 /// <summary>
 /// With --wait sse: a joined shopper listens on GET /api/campaigns/{id}/events instead of polling, up to a cap of
 /// open streams (each holds a connection; shoppers beyond the cap poll). On <c>admitted</c> the shopper goes back to
-/// the scheduler to fetch its token with one GET and claim; on <c>soldout</c> its visit ends. If the edge has no
-/// stream (404) SSE is switched off for the rest of the run and everyone polls; the report says so.
+/// the scheduler to claim with the event's <c>admissionToken</c> (or, without one, to fetch it with one GET); on
+/// <c>soldout</c> its visit ends. If the edge has no stream (404) SSE is switched off for the rest of the run and
+/// everyone polls; the report says so.
 /// </summary>
 public sealed class SseWaiter : IDisposable
 {
@@ -71,11 +73,17 @@ public sealed class SseWaiter : IDisposable
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var reader = new StreamReader(stream);
             string? eventName = null;
+            string? data = null;
             while (await reader.ReadLineAsync(ct) is { } line)
             {
                 if (line.StartsWith("event:", StringComparison.Ordinal))
                 {
                     eventName = line[6..].Trim();
+                    continue;
+                }
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    data = line[5..].Trim();
                     continue;
                 }
                 if (line.Length != 0)
@@ -85,6 +93,11 @@ public sealed class SseWaiter : IDisposable
                 if (eventName is "admitted")
                 {
                     c.Metrics.Step(CampaignSteps.SseWait).Record(waiting, Outcome.Ok(200, "admitted"));
+                    if (TokenIn(data) is { } token)
+                    {
+                        c.Book.PendingTokens[i] = token;
+                        next = ShopperStep.Claim;
+                    }
                     return;
                 }
                 if (eventName is "soldout")
@@ -94,6 +107,7 @@ public sealed class SseWaiter : IDisposable
                     return;
                 }
                 eventName = null;
+                data = null;
             }
             c.Metrics.Step(CampaignSteps.SseWait).Record(waiting, Outcome.Error(200, "stream-ended"));
         }
@@ -114,9 +128,30 @@ public sealed class SseWaiter : IDisposable
             }
             else
             {
-                // Admitted, or the stream failed: one poll fetches the token (or the current status) and carries on.
+                // Admitted, or the stream failed: the claim (or one poll, which fetches the token or the status) runs next.
+                c.Book.Shoppers[i].Step = next;
                 c.Scheduler.Schedule(i, c.Scheduler.NowMs);
             }
+        }
+    }
+
+    private static string? TokenIn(string? data)
+    {
+        if (data is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var json = JsonDocument.Parse(data);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("admissionToken", out var token) && token.ValueKind == JsonValueKind.String
+                ? token.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
