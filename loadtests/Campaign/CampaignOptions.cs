@@ -6,7 +6,10 @@ public enum WaitMode
     Sse,
 }
 
-/// <summary>Everything a `campaign` run can be told; the defaults are a quick local rehearsal.</summary>
+/// <summary>
+/// Everything a `campaign` run can be told; the defaults are a quick local rehearsal. The command line scales stock
+/// (5% of shoppers) and admission rate (shoppers/400 within 500–5,000/s) with --shoppers when they are not given.
+/// </summary>
 public sealed record CampaignOptions
 {
     /// <summary>Simulated people, bots included (up to 2,000,000).</summary>

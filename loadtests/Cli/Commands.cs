@@ -11,8 +11,8 @@ public static class Commands
         usage: ./flashsale bench <scenario> [options]
 
         campaign      a whole campaign: a marketer creates it, shoppers arrive on a curve, join, wait, claim, redeem; bots hammer.
-                      --shoppers N (20000, up to 2M)  --stock N (1000)  --rate N admitted/s (1000)  --duration S (300)
-                      --starts-in S (20)  --bots SHARE (0.02)  --redeem-share SHARE (0.5)  --double-redeem-share SHARE (0.05)
+                      --shoppers N (20000, up to 2M)  --stock N (5% of shoppers)  --rate N admitted/s (shoppers/400, within 500-5000)
+                      --duration S (300)  --starts-in S (20)  --bots SHARE (0.02)  --redeem-share SHARE (0.5)  --double-redeem-share SHARE (0.05)
                       --wait poll|sse (poll)  --sse-streams N (1000)  --connections N (256)  --edges N (1)  --claim-instances N (1)
                       --burst S (5)  --tail S (20)  --early-share (0.25)  --burst-share (0.5)  --first-poll-spread S (3)
                       --poll-min S (1)  --poll-max S (30)  --bot-requests N (5)  --retries N (5)  --timeout S (30)  --grace S (600)
@@ -26,18 +26,20 @@ public static class Commands
                       --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
 
         Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
-        Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done.
+        Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done, 130 Ctrl-C.
         """;
 
     public static CampaignOptions Campaign(Args a)
     {
         var d = new CampaignOptions();
         var wait = a.String("wait", "poll");
+        var shoppers = a.Int("shoppers", d.Shoppers);
+        // Scaled so that `--shoppers 2000000` alone is issue 5's 2M run: stock 100,000, admission 5,000/s.
         return new CampaignOptions
         {
-            Shoppers = a.Int("shoppers", d.Shoppers),
-            Stock = a.Int("stock", d.Stock),
-            Rate = a.Int("rate", d.Rate),
+            Shoppers = shoppers,
+            Stock = a.Int("stock", Math.Max(1, shoppers / 20)),
+            Rate = a.Int("rate", Math.Clamp(shoppers / 400, 500, 5_000)),
             DurationSeconds = a.Int("duration", d.DurationSeconds),
             StartsInSeconds = a.Int("starts-in", d.StartsInSeconds),
             BotShare = a.Share("bots", d.BotShare),
@@ -147,6 +149,11 @@ public static class Commands
         try
         {
             result = await run(Target.FromEnvironment());
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} cancelled; nothing was checked or reported");
+            return 130;
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
         {
