@@ -12,13 +12,16 @@ public static class SvgChart
     private const int Left = 70;
     private const int Right = 16;
     private const int Top = 28;
-    private const int Bottom = 34;
+    private const int Bottom = 48;
+    private const int LegendRow = 15;
     private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
     public static string Render(string title, string unit, IReadOnlyList<double> seconds, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series)
     {
+        var legend = Legend([.. series.Select(s => s.Name)]);
+        var height = Height + (legend.Count == 0 ? 0 : legend.Max(l => l.Row)) * LegendRow;
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {Width} {Height}" width="{Width}" height="{Height}" role="img">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {Width} {height}" width="{Width}" height="{height}" role="img">""");
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left}" y="18" font-size="14" font-weight="bold">{Html(title)}</text>""");
         var values = series.SelectMany(s => s.Values).Where(v => !double.IsNaN(v) && !double.IsInfinity(v)).ToList();
         if (seconds.Count < 2 || values.Count == 0)
@@ -27,25 +30,24 @@ public static class SvgChart
             return svg.ToString();
         }
         var xMax = Math.Max(1, seconds[^1]);
-        var yMax = Nice(Math.Max(values.Max(), 1e-9));
+        var (yStep, yMax) = Ticks(values.Max());
+        var plotBottom = Height - Bottom;
         double X(double s) => Left + s / xMax * (Width - Left - Right);
-        double Y(double v) => Height - Bottom - v / yMax * (Height - Top - Bottom);
+        double Y(double v) => plotBottom - v / yMax * (plotBottom - Top);
 
-        for (var i = 0; i <= 4; i++)
+        for (var v = 0.0; v <= yMax + yStep / 2; v += yStep)
         {
-            var v = yMax * i / 4;
             var y = Y(v);
             svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{Left}" x2="{Width - Right}" y1="{y:0.0}" y2="{y:0.0}" stroke="#ddd"/>""");
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 6}" y="{y + 4:0.0}" font-size="11" text-anchor="end" fill="#444">{Label(v)}</text>""");
         }
-        for (var i = 0; i <= 6; i++)
+        var xStep = Ticks(xMax).Step;
+        for (var s = 0.0; s <= xMax + xStep / 100; s += xStep)
         {
-            var s = xMax * i / 6;
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(s):0.0}" y="{Height - Bottom + 16}" font-size="11" text-anchor="middle" fill="#444">{s:0}s</text>""");
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(s):0.0}" y="{plotBottom + 16}" font-size="11" text-anchor="middle" fill="#444">{s:0}s</text>""");
         }
         svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Width - Right}" y="18" font-size="11" text-anchor="end" fill="#444">{Html(unit)}</text>""");
 
-        var legendX = Left + 8.0;
         for (var k = 0; k < series.Count; k++)
         {
             var color = Colors[k % Colors.Length];
@@ -55,8 +57,9 @@ public static class SvgChart
                 var points = string.Join(' ', segment.Select(p => string.Create(CultureInfo.InvariantCulture, $"{X(p.S):0.0},{Y(p.V):0.0}")));
                 svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{points}"/>""");
             }
-            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{legendX:0}" y="{Height - 12}" width="10" height="3" fill="{color}"/><text x="{legendX + 14:0}" y="{Height - 8}" font-size="11">{Html(name)}</text>""");
-            legendX += 24 + name.Length * 6.2;
+            var (lx, row) = legend[k];
+            var ly = plotBottom + 30 + row * LegendRow;
+            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{lx:0}" y="{ly - 4}" width="10" height="3" fill="{color}"/><text x="{lx + 14:0}" y="{ly}" font-size="11">{Html(name)}</text>""");
         }
         svg.Append("</svg>");
         return svg.ToString();
@@ -84,18 +87,37 @@ public static class SvgChart
         }
     }
 
-    /// <summary>The next 1, 2 or 5 times a power of ten at or above the largest value, so the grid lines read well.</summary>
-    private static double Nice(double max)
+    /// <summary>A grid step of 1, 2 or 5 times a power of ten giving at most five lines, and the top of the axis on a line.</summary>
+    private static (double Step, double Max) Ticks(double max)
     {
-        var power = Math.Pow(10, Math.Floor(Math.Log10(max)));
-        foreach (var step in new[] { 1.0, 2, 2.5, 5, 10 })
+        if (max <= 0)
         {
-            if (step * power >= max)
-            {
-                return step * power;
-            }
+            return (1, 1);
         }
-        return 10 * power;
+        var rough = max / 5;
+        var power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= rough);
+        return (step, step * Math.Ceiling(max / step));
+    }
+
+    /// <summary>Legend entries laid out left to right, wrapping to a new row rather than running off the chart.</summary>
+    private static List<(double X, int Row)> Legend(List<string> names)
+    {
+        var placed = new List<(double, int)>();
+        double x = Left;
+        var row = 0;
+        foreach (var name in names)
+        {
+            var width = 24 + name.Length * 6.2;
+            if (x + width > Width - Right && x > Left)
+            {
+                row++;
+                x = Left;
+            }
+            placed.Add((x, row));
+            x += width;
+        }
+        return placed;
     }
 
     private static string Label(double v) => v switch
