@@ -131,7 +131,7 @@ public static class ClaimStorm
             [
                 new("campaign", campaignId), new("claimers (admitted tokens)", $"{Count(withToken)} of {Count(o.Claimers)}"), new("stock", Count(o.Stock)),
                 new("concurrency", Count(o.Concurrency)), new("baseline seconds", o.BaselineSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new("edges", string.Join(", ", http.Edges)), new("ClaimApi instances behind the edge", Count(o.ClaimInstances)),
+                new("edges", string.Join(", ", http.Edges)), new("ClaimApi instances behind the edge", target.ClaimInstancesRunning is { } running ? Count(running) : $"{Count(o.ClaimInstances)} (as given; not counted)"),
                 new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"), new("no-op", o.NoOpPath is null ? "(not wired)" : $"{o.NoOpMethod} {o.NoOpPath}"),
             ],
             steps, checks, ratios,

@@ -196,7 +196,7 @@ public static class CampaignScenario
         new("polling", $"first poll spread over {o.FirstPollSpreadSeconds} s after the start; then ETA/2 within {o.PollMinSeconds}–{o.PollMaxSeconds} s, ±20%"),
         new("connections (worker loops)", Count(o.Connections)),
         new("edges", string.Join(", ", target.Edges.Take(o.Edges))),
-        new("ClaimApi instances behind the edge", Count(o.ClaimInstances)),
+        new("ClaimApi instances behind the edge", target.ClaimInstancesRunning is { } running ? Count(running) : $"{Count(o.ClaimInstances)} (as given; not counted)"),
         new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"),
         new("seed", o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];

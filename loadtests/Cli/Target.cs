@@ -18,6 +18,9 @@ public sealed record Target(
     SessionKey Session,
     string ResultsRoot)
 {
+    /// <summary>ClaimApi processes behind the edge as `./flashsale` counted them (FLASHSALE_CLAIM_INSTANCES), when known.</summary>
+    public int? ClaimInstancesRunning { get; init; }
+
     public static Target FromEnvironment()
     {
         static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
@@ -32,7 +35,10 @@ public sealed record Target(
             Env("FLASHSALE_POSTGRES", "Host=127.0.0.1;Port=5440;Username=flashsale;Database=flashsale;Maximum Pool Size=20"),
             Env("FLASHSALE_REDIS", "127.0.0.1:6390"),
             SessionKeyFromEnvironment(),
-            Env("FLASHSALE_RESULTS", Path.Combine(Environment.CurrentDirectory, "loadtests", "results")));
+            Env("FLASHSALE_RESULTS", Path.Combine(Environment.CurrentDirectory, "loadtests", "results")))
+        {
+            ClaimInstancesRunning = int.TryParse(Environment.GetEnvironmentVariable("FLASHSALE_CLAIM_INSTANCES"), out var n) && n > 0 ? n : null,
+        };
     }
 
     /// <summary>
