@@ -17,6 +17,7 @@ public sealed class ShopperScheduler
     private readonly PriorityQueue<int, int> timers = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(int Shopper, int DueMs)> incoming = new();
     private readonly Channel<int> work;
+    private readonly SemaphoreSlim wake = new(0, 1);
     private readonly long origin;
     private int nextArrival;
     private long dispatched;
@@ -57,8 +58,22 @@ public sealed class ShopperScheduler
 
     public int LastArrivalMs => arrivals.Length == 0 ? 0 : arrivals[^1];
 
-    /// <summary>Hands the shopper back to run again at <paramref name="dueMs"/>; safe from any thread.</summary>
-    public void Schedule(int shopper, int dueMs) => incoming.Enqueue((shopper, dueMs));
+    /// <summary>Hands the shopper back to run again at <paramref name="dueMs"/>; safe from any thread. Due now wakes the loop.</summary>
+    public void Schedule(int shopper, int dueMs)
+    {
+        incoming.Enqueue((shopper, dueMs));
+        if (dueMs <= NowMs && wake.CurrentCount == 0)
+        {
+            try
+            {
+                wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another thread woke it first; once is enough.
+            }
+        }
+    }
 
     public async Task RunAsync(Func<bool> finished, CancellationToken ct)
     {
@@ -66,8 +81,11 @@ public sealed class ShopperScheduler
         {
             while (!finished() && !ct.IsCancellationRequested)
             {
-                Pump(NowMs);
-                await Task.Delay(1, ct).ConfigureAwait(false);
+                var now = NowMs;
+                // Idle minutes (the wait before the start, the long tail) sleep until the next due time, at most 50 ms,
+                // instead of spinning a 1 ms timer; a full channel retries in 1 ms.
+                var wait = Pump(now) ? 1 : Math.Clamp(NextDueMs() - now, 1, 50);
+                await wake.WaitAsync(wait, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -79,8 +97,11 @@ public sealed class ShopperScheduler
         }
     }
 
-    /// <summary>One turn of the loop: files what was scheduled, then hands out whatever is due, earliest first, as far as the workers take it.</summary>
-    internal void Pump(int now)
+    /// <summary>
+    /// One turn of the loop: files what was scheduled, then hands out whatever is due, earliest first, as far as the
+    /// workers take it. True when the channel was full with more due.
+    /// </summary>
+    internal bool Pump(int now)
     {
         while (incoming.TryDequeue(out var item))
         {
@@ -94,7 +115,7 @@ public sealed class ShopperScheduler
             {
                 if (!work.Writer.TryWrite(waiting))
                 {
-                    return;
+                    return true;
                 }
                 timers.Dequeue();
             }
@@ -102,17 +123,31 @@ public sealed class ShopperScheduler
             {
                 if (!work.Writer.TryWrite(nextArrival))
                 {
-                    return;
+                    return true;
                 }
                 ArrivalLag.RecordMicros((now - arrivals[nextArrival]) * 1000L, Outcome.Ok(0));
                 Volatile.Write(ref nextArrival, nextArrival + 1);
             }
             else
             {
-                return;
+                return false;
             }
             Interlocked.Increment(ref dispatched);
         }
+    }
+
+    private int NextDueMs()
+    {
+        var next = int.MaxValue;
+        if (timers.TryPeek(out _, out var due))
+        {
+            next = due;
+        }
+        if (nextArrival < arrivals.Length)
+        {
+            next = Math.Min(next, arrivals[nextArrival]);
+        }
+        return incoming.IsEmpty ? next : 0;
     }
 
     /// <summary>Shoppers still waiting for a timer when the run stopped.</summary>
