@@ -160,6 +160,12 @@ public static class Commands
             await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} could not run: {e.Message}");
             return 3;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a state of the system we know how to describe: the whole trace, so the bug can be found.
+            await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} failed: {e}");
+            return 3;
+        }
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Render(result));
         if (result.ReportFolder is { } folder)
