@@ -41,7 +41,7 @@ public static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{Left}" x2="{Width - Right}" y1="{y:0.0}" y2="{y:0.0}" stroke="#ddd"/>""");
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Left - 6}" y="{y + 4:0.0}" font-size="11" text-anchor="end" fill="#444">{Label(v)}</text>""");
         }
-        var xStep = Ticks(xMax).Step;
+        var xStep = Ticks(xMax, lines: 10).Step;
         for (var s = 0.0; s <= xMax + xStep / 100; s += xStep)
         {
             svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(s):0.0}" y="{plotBottom + 16}" font-size="11" text-anchor="middle" fill="#444">{s:0}s</text>""");
@@ -87,14 +87,14 @@ public static class SvgChart
         }
     }
 
-    /// <summary>A grid step of 1, 2 or 5 times a power of ten giving at most five lines, and the top of the axis on a line.</summary>
-    private static (double Step, double Max) Ticks(double max)
+    /// <summary>A grid step of 1, 2 or 5 times a power of ten giving at most <paramref name="lines"/> lines, and the top of the axis on a line.</summary>
+    private static (double Step, double Max) Ticks(double max, int lines = 5)
     {
         if (max <= 0)
         {
             return (1, 1);
         }
-        var rough = max / 5;
+        var rough = max / lines;
         var power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
         var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= rough);
         return (step, step * Math.Ceiling(max / step));
