@@ -13,7 +13,7 @@ namespace FlashSale.Tests.Infrastructure;
 /// The three services on real Kestrel (port 0), against the real Redis and PostgreSQL that `./flashsale test`
 /// starts, sharing one clock that tests move by hand. Each test makes its own campaign, so tests never share state.
 /// </summary>
-public sealed class FlashSaleSystem : IAsyncLifetime
+public class FlashSaleSystem : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key";
     public const string CheckoutKey = "test-checkout-key";
@@ -26,7 +26,17 @@ public sealed class FlashSaleSystem : IAsyncLifetime
     public static string RedisConnection => Environment.GetEnvironmentVariable("FLASHSALE_TEST_REDIS") ?? "127.0.0.1:6390";
 
     private readonly List<WebApplication> apps = [];
+    private readonly TimeProvider time;
 
+    public FlashSaleSystem()
+        : this(null)
+    {
+    }
+
+    /// <summary>With <paramref name="clock"/> the services run on it instead of <see cref="Clock"/> (a real clock for load runs).</summary>
+    protected FlashSaleSystem(TimeProvider? clock) => time = clock ?? Clock;
+
+    /// <summary>The clock tests move by hand; the services ignore it when the system was built with another clock.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
     public Uri EdgeUrl { get; private set; } = null!;
     public Uri AdminUrl { get; private set; } = null!;
@@ -77,7 +87,7 @@ public sealed class FlashSaleSystem : IAsyncLifetime
             Timeout = TimeSpan.FromSeconds(60),
         };
 
-    public void UseClock(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+    public void UseClock(IServiceCollection services) => services.AddSingleton(time);
 
     public async Task<Uri> StartAsync(WebApplication app)
     {
@@ -116,4 +126,13 @@ public sealed class FlashSaleSystem : IAsyncLifetime
 public sealed class SystemCollection : ICollectionFixture<FlashSaleSystem>
 {
     public const string Name = "system";
+}
+
+/// <summary>The same three services on the machine's real clock, for tests that run real load through time (the campaign run).</summary>
+public sealed class RealClockSystem() : FlashSaleSystem(TimeProvider.System);
+
+[CollectionDefinition(Name)]
+public sealed class RealClockCollection : ICollectionFixture<RealClockSystem>
+{
+    public const string Name = "real-clock system";
 }

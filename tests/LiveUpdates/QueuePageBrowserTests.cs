@@ -6,7 +6,7 @@ using Microsoft.Playwright;
 namespace FlashSale.Tests.LiveUpdates;
 
 [Collection(BrowserCollection.Name)]
-public sealed class QueuePageBrowserTests(RealClockSystem sys)
+public sealed class QueuePageBrowserTests(BrowserSystem sys)
 {
     [Fact]
     public async Task QueuePage_ShopperBeforeStart_SeesCountdownIsAdmittedClaimsAndSeesCoupon()

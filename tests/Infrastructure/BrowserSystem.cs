@@ -13,7 +13,7 @@ namespace FlashSale.Tests.Infrastructure;
 /// The three services on the real clock, with a headless Debian Chromium driven by Playwright. A browser's timers
 /// cannot follow a fake clock, so browser tests use real time with campaigns that start a few seconds ahead.
 /// </summary>
-public sealed class RealClockSystem : IAsyncLifetime
+public sealed class BrowserSystem : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -98,7 +98,7 @@ public sealed class RealClockSystem : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class BrowserCollection : ICollectionFixture<RealClockSystem>
+public sealed class BrowserCollection : ICollectionFixture<BrowserSystem>
 {
     public const string Name = "browser";
 }

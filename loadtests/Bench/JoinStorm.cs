@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FlashSale.LoadTests.Campaign;
+using FlashSale.LoadTests.Cli;
+using FlashSale.LoadTests.Http;
+using FlashSale.LoadTests.Report;
+using FlashSale.LoadTests.Runner;
+using FlashSale.Shared.Redis;
+using StackExchange.Redis;
+using static FlashSale.LoadTests.Report.Format;
+
+namespace FlashSale.LoadTests.Bench;
+
+public sealed record JoinStormOptions
+{
+    /// <summary>Most joins (each a new shopper); the phase also stops after <see cref="Seconds"/>.</summary>
+    public int Joins { get; init; } = 100_000;
+
+    public int Concurrency { get; init; } = 256;
+
+    /// <summary>Length of each phase: GET /healthz, then joins.</summary>
+    public int Seconds { get; init; } = 15;
+
+    /// <summary>Join a live campaign (FIFO scores) instead of the pre-queue (random draws).</summary>
+    public bool Live { get; init; }
+
+    public int Edges { get; init; } = 1;
+
+    public bool Http2 { get; init; }
+}
+
+/// <summary>join-storm: GET /healthz and then joins through the edge, same load shape, side by side in one run.</summary>
+public static class JoinStorm
+{
+    public const string Name = "join-storm";
+    public const string Step = "join (edge: session check + Redis script)";
+
+    public static async Task<RunResult> RunAsync(JoinStormOptions o, Target target, CancellationToken ct)
+    {
+        var metrics = new RunMetrics();
+        var startedAt = DateTimeOffset.UtcNow;
+        var origin = Stopwatch.GetTimestamp();
+        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
+        await Preflight.EdgesHealthyAsync(http, ct);
+        var tag = "js" + RandomNumberGenerator.GetHexString(6, lowercase: true);
+        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
+        var admin = new AdminClient(http.For(0), target.AdminKey);
+        var setup = new BenchSetup(http, admin, minter, metrics, tag);
+        var campaignId = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: o.Live ? 2 : 3600, durationSeconds: 3600, ct);
+        if (o.Live)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        }
+
+        var progress = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
+            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
+            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+        var sampler = new Sampler(metrics, progress);
+        var during = TimeSpan.FromSeconds(o.Seconds);
+        await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
+        var joins = new Scenario(Step, async ctx =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var session = minter.Mint(setup.UserId(ctx.Iteration));
+            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
+            ctx.Metrics.Step(Step).Record(started, reply.ToOutcome());
+        }, [Simulation.KeepConstant(o.Concurrency, during)]) { MaxIterations = o.Joins };
+        await ScenarioRunner.RunAsync(joins, metrics, ct);
+        await sampler.DisposeAsync();
+
+        long queueLength;
+        await using (var mux = await ConnectionMultiplexer.ConnectAsync(target.Redis))
+        {
+            queueLength = await mux.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaignId));
+        }
+        var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        var join = steps.First(s => s.Name == Step);
+        var healthz = steps.First(s => s.Name == Baselines.Healthz);
+        var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
+            [
+                new("campaign", campaignId), new("queue", o.Live ? "live (post-start, FIFO)" : "pre-queue (random draws)"),
+                new("concurrency", Count(o.Concurrency)), new("seconds per phase", Count(o.Seconds)), new("most joins", Count(o.Joins)),
+                new("edges", string.Join(", ", http.Edges)), new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"),
+            ],
+            steps, [],
+            [new("joins per second ÷ GET /healthz per second", "join", join.RatePerSecond, "healthz", healthz.RatePerSecond)],
+            [new("joins answered 202", Count(join.Ok)), new("queue length in Redis afterwards", Count(queueLength))],
+            [
+                "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
+                queueLength == join.Ok ? "The queue holds exactly one member per 202." : $"The queue holds {Count(queueLength)} members for {Count(join.Ok)} 202s.",
+            ],
+            sampler.Series,
+            [
+                new("Throughput", "per second", [SeriesNames.Rate(Baselines.Healthz), SeriesNames.Rate(Step)]),
+                new("p99 latency", "ms", [SeriesNames.P99(Baselines.Healthz), SeriesNames.P99(Step)]),
+            ],
+            MachineInfo.Capture());
+        return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
+    }
+}

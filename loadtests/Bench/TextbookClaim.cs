@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Dapper;
+using FlashSale.LoadTests.Runner;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace FlashSale.LoadTests.Bench;
+
+/// <summary>
+/// The textbook claim every design is compared with: an atomic Redis DECR on a stock counter, and for each unit won
+/// one single-row INSERT in its own transaction. Runs inside the generator (no HTTP, no tokens) against the same
+/// Redis and PostgreSQL, on its own key and its own table <c>bench_textbook_claims</c>, which it creates.
+/// </summary>
+public sealed class TextbookClaim(string postgres, string redis, int poolSize)
+{
+    public const string Step = "baseline: textbook claim (Redis DECR + 1 INSERT)";
+
+    public async Task<TextbookRun> RunAsync(string runId, int stock, int claimers, int concurrency, RunMetrics metrics, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = poolSize, MinPoolSize = Math.Min(poolSize, concurrency) };
+        await using var db = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await conn.ExecuteAsync(new CommandDefinition(
+                """
+                create table if not exists bench_textbook_claims (
+                    id          bigserial primary key,
+                    run_id      text not null,
+                    user_id     text not null,
+                    coupon_code text not null unique,
+                    claimed_at  timestamptz not null default now(),
+                    unique (run_id, user_id))
+                """, cancellationToken: ct));
+        }
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        var r = mux.GetDatabase();
+        var key = $"bench:textbook:{runId}:stock";
+        await r.StringSetAsync(key, stock, TimeSpan.FromHours(1));
+
+        long won = 0, lastWinAt = 0;
+        var firstAt = Stopwatch.GetTimestamp();
+        var scenario = new Scenario(Step, async ctx =>
+        {
+            var user = ctx.Iteration;
+            var started = Stopwatch.GetTimestamp();
+            if (await r.StringDecrementAsync(key) < 0)
+            {
+                ctx.Metrics.Step(Step).Record(started, Outcome.Refused(410, "sold-out"));
+                return;
+            }
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(ctx.Cancellation);
+                await using var tx = await conn.BeginTransactionAsync(ctx.Cancellation);
+                await conn.ExecuteAsync(new CommandDefinition(
+                    "insert into bench_textbook_claims (run_id, user_id, coupon_code) values (@runId, @user, @code)",
+                    new { runId, user = "u" + user, code = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) }, tx, cancellationToken: ctx.Cancellation));
+                await tx.CommitAsync(ctx.Cancellation);
+                ctx.Metrics.Step(Step).Record(started, Outcome.Ok(201));
+                Interlocked.Increment(ref won);
+                InterlockedMax(ref lastWinAt, Stopwatch.GetTimestamp());
+            }
+            catch (NpgsqlException e)
+            {
+                ctx.Metrics.Step(Step).Record(started, Outcome.Error(0, "postgres-" + (e.SqlState ?? "error")));
+            }
+        }, [Simulation.KeepConstant(concurrency, TimeSpan.FromMinutes(10))]) { MaxIterations = claimers };
+        var run = await ScenarioRunner.RunAsync(scenario, metrics, ct);
+
+        long stored;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            stored = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from bench_textbook_claims where run_id = @runId", new { runId }, cancellationToken: ct));
+        }
+        await r.KeyDeleteAsync(key);
+        var soldOutAfter = lastWinAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstAt, lastWinAt);
+        return new TextbookRun(run, won, stored, soldOutAfter);
+    }
+
+    internal static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+}
+
+/// <summary>How the textbook baseline went: units won, rows really stored, and how long selling the stock took.</summary>
+public sealed record TextbookRun(ScenarioRun Run, long Won, long Stored, TimeSpan SoldOutAfter)
+{
+    public double WinsPerSecond => SoldOutAfter.TotalSeconds > 0 ? Won / SoldOutAfter.TotalSeconds : double.NaN;
+}

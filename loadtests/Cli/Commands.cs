@@ -1,0 +1,188 @@
+using FlashSale.LoadTests.Bench;
+using FlashSale.LoadTests.Campaign;
+using FlashSale.LoadTests.Report;
+
+namespace FlashSale.LoadTests.Cli;
+
+/// <summary>Each scenario's options as the command line names them, and the help that lists them.</summary>
+public static class Commands
+{
+    public const string Usage = """
+        usage: ./flashsale bench <scenario> [options]
+
+        campaign      a whole campaign: a marketer creates it, shoppers arrive on a curve, join, wait, claim, redeem; bots hammer.
+                      --shoppers N (20000, up to 2M)  --stock N (5% of shoppers)  --rate N admitted/s (shoppers/400, within 500-5000)
+                      --duration S (300)  --starts-in S (20)  --bots SHARE (0.02)  --redeem-share SHARE (0.5)  --double-redeem-share SHARE (0.05)
+                      --wait poll|sse (poll)  --sse-streams N (1000)  --connections N (256)  --edges N (1)  --claim-instances N (1)
+                      --burst S (5)  --tail S (20)  --early-share (0.25)  --burst-share (0.5)  --first-poll-spread S (3)
+                      --poll-min S (1)  --poll-max S (30)  --bot-requests N (5)  --retries N (5)  --timeout S (30)  --grace S (600)
+                      --seed N  --http2
+        claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
+                      --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
+                      --noop-path PATH (not wired yet)  --noop-method (POST)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
+        join-storm    GET /healthz then joins through the edge, same load, side by side.
+                      --joins N (100000)  --concurrency N (256)  --seconds S per phase (15)  --live  --edges N  --http2
+        sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
+                      --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
+
+        Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
+        Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done, 130 Ctrl-C.
+        """;
+
+    public static CampaignOptions Campaign(Args a)
+    {
+        var d = new CampaignOptions();
+        var wait = a.String("wait", "poll");
+        var shoppers = a.Int("shoppers", d.Shoppers);
+        // Scaled so that `--shoppers 2000000` alone is issue 5's 2M run: stock 100,000, admission 5,000/s.
+        return new CampaignOptions
+        {
+            Shoppers = shoppers,
+            Stock = a.Int("stock", Math.Max(1, shoppers / 20)),
+            Rate = a.Int("rate", Math.Clamp(shoppers / 400, 500, 5_000)),
+            DurationSeconds = a.Int("duration", d.DurationSeconds),
+            StartsInSeconds = a.Int("starts-in", d.StartsInSeconds),
+            BotShare = a.Share("bots", d.BotShare),
+            RedeemShare = a.Share("redeem-share", d.RedeemShare),
+            DoubleRedeemShare = a.Share("double-redeem-share", d.DoubleRedeemShare),
+            Wait = wait switch
+            {
+                "poll" => WaitMode.Poll,
+                "sse" => WaitMode.Sse,
+                _ => throw new UsageException("--wait is poll or sse"),
+            },
+            SseStreams = a.Int("sse-streams", d.SseStreams),
+            Connections = a.Int("connections", d.Connections),
+            Edges = a.Int("edges", d.Edges),
+            ClaimInstances = a.Int("claim-instances", d.ClaimInstances),
+            BurstSeconds = a.Double("burst", d.BurstSeconds),
+            TailSeconds = a.Double("tail", d.TailSeconds),
+            EarlyShare = a.Share("early-share", d.EarlyShare),
+            BurstShare = a.Share("burst-share", d.BurstShare),
+            FirstPollSpreadSeconds = a.Double("first-poll-spread", d.FirstPollSpreadSeconds),
+            PollMinSeconds = a.Double("poll-min", d.PollMinSeconds),
+            PollMaxSeconds = a.Double("poll-max", d.PollMaxSeconds),
+            BotRequests = a.Int("bot-requests", d.BotRequests),
+            MaxRetries = a.Int("retries", d.MaxRetries),
+            RequestTimeout = TimeSpan.FromSeconds(a.Double("timeout", d.RequestTimeout.TotalSeconds)),
+            GraceSeconds = a.Int("grace", d.GraceSeconds),
+            Seed = a.Int("seed", d.Seed),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static ClaimStormOptions ClaimStorm(Args a)
+    {
+        var d = new ClaimStormOptions();
+        return new ClaimStormOptions
+        {
+            Claimers = a.Int("claimers", d.Claimers),
+            Stock = a.Int("stock", d.Stock),
+            Concurrency = a.Int("concurrency", d.Concurrency),
+            BaselineSeconds = a.Int("baseline-seconds", d.BaselineSeconds),
+            NoOpPath = a.Optional("noop-path"),
+            NoOpMethod = a.String("noop-method", d.NoOpMethod).ToUpperInvariant(),
+            TextbookPool = a.Int("textbook-pool", d.TextbookPool),
+            Edges = a.Int("edges", d.Edges),
+            ClaimInstances = a.Int("claim-instances", d.ClaimInstances),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static JoinStormOptions JoinStorm(Args a)
+    {
+        var d = new JoinStormOptions();
+        return new JoinStormOptions
+        {
+            Joins = a.Int("joins", d.Joins),
+            Concurrency = a.Int("concurrency", d.Concurrency),
+            Seconds = a.Int("seconds", d.Seconds),
+            Live = a.Flag("live"),
+            Edges = a.Int("edges", d.Edges),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static SseFanoutOptions SseFanout(Args a)
+    {
+        var d = new SseFanoutOptions();
+        return new SseFanoutOptions
+        {
+            Listeners = a.Int("listeners", d.Listeners),
+            Seconds = a.Int("seconds", d.Seconds),
+            Rate = a.Int("rate", d.Rate),
+            StartsInSeconds = a.Int("starts-in", d.StartsInSeconds),
+            Edges = a.Int("edges", d.Edges),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    /// <summary>Parses, runs and reports one scenario; answers the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] argv, CancellationToken ct)
+    {
+        Args args;
+        Func<Target, Task<RunResult>> run;
+        try
+        {
+            args = Args.Parse(argv);
+            run = args.Scenario switch
+            {
+                CampaignScenario.Name => Bind(args, Campaign, (o, t) => CampaignScenario.RunAsync(o, t, ct)),
+                Bench.ClaimStorm.Name => Bind(args, ClaimStorm, (o, t) => Bench.ClaimStorm.RunAsync(o, t, ct)),
+                Bench.JoinStorm.Name => Bind(args, JoinStorm, (o, t) => Bench.JoinStorm.RunAsync(o, t, ct)),
+                Bench.SseFanout.Name => Bind(args, SseFanout, (o, t) => Bench.SseFanout.RunAsync(o, t, ct)),
+                "" or "help" => throw new UsageException("name a scenario"),
+                _ => throw new UsageException($"no scenario '{args.Scenario}'"),
+            };
+            if (args.Unread().ToList() is { Count: > 0 } unknown)
+            {
+                throw new UsageException($"unknown option(s) for {args.Scenario}: {string.Join(", ", unknown.Select(u => "--" + u))}");
+            }
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"loadtests: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+
+        RunResult result;
+        try
+        {
+            result = await run(Target.FromEnvironment());
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} cancelled; nothing was checked or reported");
+            return 130;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException or StackExchange.Redis.RedisException)
+        {
+            await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} could not run: {e.Message}");
+            return 3;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a state of the system we know how to describe: the whole trace, so the bug can be found.
+            await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} failed: {e}");
+            return 3;
+        }
+        Console.WriteLine();
+        Console.WriteLine(MarkdownReport.Render(result));
+        if (result.ReportFolder is { } folder)
+        {
+            Console.WriteLine($"Report: {Path.Combine(folder, "summary.md")} and {Path.Combine(folder, "report.html")}");
+        }
+        if (result.Scenario == Bench.SseFanout.Name && result.Steps.FirstOrDefault(s => s.Name == Bench.SseFanout.Connect) is not { Ok: > 0 })
+        {
+            return 3;
+        }
+        return result.Passed ? 0 : 1;
+    }
+
+    // Options are read (and so marked known) before the run starts, so a typo fails at once.
+    private static Func<Target, Task<RunResult>> Bind<T>(Args args, Func<Args, T> read, Func<T, Target, Task<RunResult>> run)
+    {
+        var options = read(args);
+        return target => run(options, target);
+    }
+}
