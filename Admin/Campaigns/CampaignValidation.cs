@@ -55,6 +55,7 @@ public static class CampaignValidation
 
         ValidateCoupon(r.Coupon, Fail);
         var tokenTtl = r.Admission?.TokenTtlSeconds ?? 120;
+        var positionExpiry = r.Admission?.PositionExpirySeconds ?? AdmissionSettings.DefaultPositionExpirySeconds;
         if (r.Admission is not { } admission)
         {
             Fail("admission", "Admission settings are required.");
@@ -65,6 +66,10 @@ public static class CampaignValidation
             if (tokenTtl is < 10 or > 3600)
             {
                 Fail("admission.tokenTtlSeconds", "The token lifetime must be between 10 and 3600 seconds.");
+            }
+            if (positionExpiry is < 60 or > 3600)
+            {
+                Fail("admission.positionExpirySeconds", "The position expiry must be between 60 and 3600 seconds.");
             }
         }
 
@@ -91,7 +96,7 @@ public static class CampaignValidation
             r.Stock!.Value,
             perUser,
             new CouponSettings(c.Kind!, c.Value!.Value, c.MinOrderAmount, c.MaxDiscount, c.ValidForSeconds, c.HoldSeconds),
-            new AdmissionSettings(r.Admission!.RatePerSecond!.Value, r.Admission.MaxActive, tokenTtl),
+            new AdmissionSettings(r.Admission!.RatePerSecond!.Value, r.Admission.MaxActive, tokenTtl, PositionExpirySeconds: positionExpiry),
             null,
             now);
         return (campaign, errors);

@@ -1,5 +1,6 @@
 using FlashSale.Admin.Audit;
 using FlashSale.Shared.Campaigns;
+using FlashSale.Shared.Data;
 using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using Microsoft.Extensions.Options;
@@ -40,6 +41,7 @@ public static class CampaignsApi
         group.MapGet("/campaigns/{id}/metrics", async (string id, CampaignMetrics metrics) =>
             await metrics.ReadAsync(id) is { } m ? Results.Ok(m) : Problem.NotFound($"No campaign '{id}'."));
         group.MapPut("/campaigns/{id}/admission", UpdateAdmissionAsync);
+        group.MapPost("/campaigns/{id}/cancel", CancelAsync);
         AuditLog.MapAudit(group);
         return group;
     }
@@ -112,6 +114,37 @@ public static class CampaignsApi
         }
         await publisher.PublishAsync(campaign with { Admission = admission });
         return TypedResults.Ok(admission);
+    }
+
+    /// <summary>
+    /// Cancel stops admission and tells every waiting shopper (the edge's stream and queue answers read the state);
+    /// cancelling again answers the same campaign, an ended one cannot be cancelled.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(
+        string id, HttpContext http, NpgsqlDataSource db, CampaignStore store, CampaignPublisher publisher, AuditLog audit, TimeProvider time)
+    {
+        if (await store.GetAsync(id) is not { } campaign)
+        {
+            return Problem.NotFound($"No campaign '{id}'.");
+        }
+        var now = time.GetUtcNow();
+        if (campaign.CancelledAt is null)
+        {
+            if (campaign.StateAt(now) == CampaignState.Ended)
+            {
+                return Problem.NotLive("The campaign has already ended.");
+            }
+            campaign = campaign with { CancelledAt = PostgresTime.ToMicroseconds(now) };
+            await using (var conn = await db.OpenConnectionAsync())
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                await CampaignStore.CancelAsync(id, campaign.CancelledAt.Value, conn, tx);
+                await audit.RecordAsync(conn, tx, Actor(http), "campaign.cancel", id, new { campaign.Name });
+                await tx.CommitAsync();
+            }
+        }
+        await publisher.PublishAsync(campaign);
+        return TypedResults.Ok(CampaignResponse.From(campaign, await store.RemainingAsync(id), now));
     }
 
     private static string Actor(HttpContext http) =>

@@ -8,7 +8,7 @@ public sealed record CouponRequest(
     int? ValidForSeconds,
     int? HoldSeconds);
 
-public sealed record AdmissionRequest(int? RatePerSecond, int? MaxActive, int? TokenTtlSeconds);
+public sealed record AdmissionRequest(int? RatePerSecond, int? MaxActive, int? TokenTtlSeconds, int? PositionExpirySeconds);
 
 public sealed record CreateCampaignRequest(
     string? Name,

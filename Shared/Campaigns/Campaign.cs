@@ -8,7 +8,16 @@ public sealed record CouponSettings(
     int? ValidForSeconds = null,
     int? HoldSeconds = null);
 
-public sealed record AdmissionSettings(int RatePerSecond, int? MaxActive = null, int TokenTtlSeconds = 120, bool Paused = false);
+public sealed record AdmissionSettings(
+    int RatePerSecond,
+    int? MaxActive = null,
+    int TokenTtlSeconds = 120,
+    bool Paused = false,
+    int PositionExpirySeconds = AdmissionSettings.DefaultPositionExpirySeconds)
+{
+    /// <summary>Longer than the live stream's jittered rank refresh (up to 38 s), which is what keeps a listener's place.</summary>
+    public const int DefaultPositionExpirySeconds = 120;
+}
 
 /// <summary>A campaign as every service sees it. PostgreSQL holds it; Admin publishes a copy to Redis for the edge.</summary>
 public sealed record Campaign(

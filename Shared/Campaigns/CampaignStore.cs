@@ -8,7 +8,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
 {
     private const string Columns = """
         id, name, starts_at, ends_at, stock, per_user_limit, coupon_kind, coupon_value, min_order_amount, max_discount,
-        valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds, paused, cancelled_at, created_at
+        valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds, paused, position_expiry_seconds, cancelled_at, created_at
         """;
 
     public async Task<Campaign?> GetAsync(string id, CancellationToken ct = default)
@@ -44,24 +44,35 @@ public sealed class CampaignStore(NpgsqlDataSource db)
             """
             insert into campaigns (id, name, starts_at, ends_at, stock, available, per_user_limit, coupon_kind, coupon_value,
                 min_order_amount, max_discount, valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds,
-                paused, created_at)
+                paused, position_expiry_seconds, created_at)
             values (@Id, @Name, @StartsAt, @EndsAt, @Stock, @Stock, @PerUserLimit, @Kind, @Value, @MinOrderAmount, @MaxDiscount,
-                @ValidForSeconds, @HoldSeconds, @RatePerSecond, @MaxActive, @TokenTtlSeconds, @Paused, @CreatedAt)
+                @ValidForSeconds, @HoldSeconds, @RatePerSecond, @MaxActive, @TokenTtlSeconds, @Paused, @PositionExpirySeconds, @CreatedAt)
             """,
             new
             {
                 c.Id, c.Name, StartsAt = c.StartsAt.UtcDateTime, EndsAt = c.EndsAt.UtcDateTime, c.Stock, c.PerUserLimit,
                 c.Coupon.Kind, c.Coupon.Value, c.Coupon.MinOrderAmount, c.Coupon.MaxDiscount, c.Coupon.ValidForSeconds,
                 c.Coupon.HoldSeconds, c.Admission.RatePerSecond, c.Admission.MaxActive, c.Admission.TokenTtlSeconds,
-                c.Admission.Paused, CreatedAt = c.CreatedAt.UtcDateTime,
+                c.Admission.Paused, c.Admission.PositionExpirySeconds, CreatedAt = c.CreatedAt.UtcDateTime,
             },
             tx);
     }
 
     public static async Task UpdateAdmissionAsync(string id, AdmissionSettings a, NpgsqlConnection conn, NpgsqlTransaction tx) =>
         await conn.ExecuteAsync(
-            "update campaigns set rate_per_second = @RatePerSecond, max_active = @MaxActive, token_ttl_seconds = @TokenTtlSeconds, paused = @Paused where id = @id",
-            new { id, a.RatePerSecond, a.MaxActive, a.TokenTtlSeconds, a.Paused },
+            """
+            update campaigns set rate_per_second = @RatePerSecond, max_active = @MaxActive, token_ttl_seconds = @TokenTtlSeconds,
+                paused = @Paused, position_expiry_seconds = @PositionExpirySeconds
+            where id = @id
+            """,
+            new { id, a.RatePerSecond, a.MaxActive, a.TokenTtlSeconds, a.Paused, a.PositionExpirySeconds },
+            tx);
+
+    /// <summary>Only the first cancel counts: a second one keeps the first time.</summary>
+    public static async Task CancelAsync(string id, DateTimeOffset at, NpgsqlConnection conn, NpgsqlTransaction tx) =>
+        await conn.ExecuteAsync(
+            "update campaigns set cancelled_at = @at where id = @id and cancelled_at is null",
+            new { id, at = at.UtcDateTime },
             tx);
 
     private sealed class Row
@@ -82,13 +93,14 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         public int? MaxActive { get; init; }
         public int TokenTtlSeconds { get; init; }
         public bool Paused { get; init; }
+        public int PositionExpirySeconds { get; init; }
         public DateTime? CancelledAt { get; init; }
         public DateTime CreatedAt { get; init; }
 
         public Campaign ToCampaign() => new(
             Id, Name, Utc(StartsAt), Utc(EndsAt), Stock, PerUserLimit,
             new CouponSettings(CouponKind, CouponValue, MinOrderAmount, MaxDiscount, ValidForSeconds, HoldSeconds),
-            new AdmissionSettings(RatePerSecond, MaxActive, TokenTtlSeconds, Paused),
+            new AdmissionSettings(RatePerSecond, MaxActive, TokenTtlSeconds, Paused, PositionExpirySeconds),
             CancelledAt is { } c ? Utc(c) : null,
             Utc(CreatedAt));
 

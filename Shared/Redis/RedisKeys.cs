@@ -14,4 +14,10 @@ public static class RedisKeys
     public static string Admission(string id) => $"fs:{{{id}}}:admission";
     public static string Token(string id, string userId) => $"fs:{{{id}}}:token:{userId}";
     public static string Claimed(string id) => $"fs:{{{id}}}:claimed";
+
+    /// <summary>Admitted shoppers who have neither claimed nor lapsed, scored by the deadline of their turn.</summary>
+    public static string Active(string id) => $"fs:{{{id}}}:active";
+
+    /// <summary>Every queued shopper scored by when they last polled or listened, for position expiry.</summary>
+    public static string Seen(string id) => $"fs:{{{id}}}:seen";
 }

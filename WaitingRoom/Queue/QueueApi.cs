@@ -12,7 +12,7 @@ public static class QueueApi
     {
         var group = app.MapGroup("/api/campaigns/{id}/queue");
 
-        group.MapPost("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, Inventory inventory, QueueService queue, TimeProvider time) =>
+        group.MapPost("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, QueueService queue, TimeProvider time) =>
         {
             var (session, refusal) = await ShopperSession.AuthenticateAsync(http, sessions);
             if (session is null)
@@ -23,15 +23,16 @@ public static class QueueApi
             {
                 return Problem.NotFound($"No campaign '{id}'.");
             }
-            var (remaining, closed) = await inventory.ReadAsync(campaign);
-            switch (campaign.StateAt(time.GetUtcNow(), closed ? 0 : remaining))
+            switch (campaign.StateAt(time.GetUtcNow()))
             {
-                case CampaignState.Ended or CampaignState.Cancelled:
+                case CampaignState.Cancelled:
+                    return Problem.NotLive("The campaign has been cancelled.");
+                case CampaignState.Ended:
                     return Problem.NotLive("The campaign has ended.");
-                case CampaignState.SoldOut:
-                    return Problem.SoldOut("Every unit of this campaign has been claimed.");
             }
-            return TypedResults.Accepted($"/api/campaigns/{id}/queue", await queue.JoinAsync(campaign, session.UserId));
+            return await queue.JoinAsync(campaign, session.UserId) is { } joined
+                ? TypedResults.Accepted($"/api/campaigns/{id}/queue", joined)
+                : Problem.SoldOut("Every unit of this campaign has been claimed.");
         });
 
         group.MapGet("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, QueueService queue) =>
@@ -44,6 +45,23 @@ public static class QueueApi
             return await cache.GetAsync(id) is { } campaign
                 ? Results.Ok(await queue.StatusAsync(campaign, session.UserId))
                 : Problem.NotFound($"No campaign '{id}'.");
+        });
+
+        // Giving up frees the place at once (and an open turn goes to the next shopper) instead of at expiry.
+        group.MapDelete("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, QueueService queue) =>
+        {
+            var (session, refusal) = await ShopperSession.AuthenticateAsync(http, sessions);
+            if (session is null)
+            {
+                return refusal!;
+            }
+            if (await cache.GetAsync(id) is not { } campaign)
+            {
+                return Problem.NotFound($"No campaign '{id}'.");
+            }
+            return await queue.LeaveAsync(campaign, session.UserId)
+                ? Results.NoContent()
+                : Problem.NotFound("You are not in this campaign's queue.");
         });
         return group;
     }

@@ -1,3 +1,4 @@
+using FlashSale.Shared.Redis;
 using StackExchange.Redis;
 
 namespace FlashSale.WaitingRoom.Queue;
@@ -10,9 +11,15 @@ internal static class QueueScripts
 
     /// <summary>
     /// Join: before the start the score is the caller's random draw (a lottery ticket); after, the base plus an arrival
-    /// sequence (FIFO). ZADD NX and the score check make a re-join a no-op, so it never improves a place.
+    /// sequence (FIFO). ZADD NX and the score check make a re-join a no-op, so it never improves a place. Nobody joins
+    /// a sold-out queue; the claimed count and sold-out flag come back with the rank, so a join is one round trip.
     /// </summary>
     public static readonly LuaScript Join = LuaScript.Prepare("""
+        local closed = redis.call('HGET', @adm, 'closed') or '0'
+        local claimed = redis.call('GET', @claimed) or '0'
+        if closed == '1' or tonumber(claimed) >= tonumber(@stock) then
+            return { -1, '0', '1', claimed }
+        end
         if not redis.call('ZSCORE', @queue, @user) then
             local score = @draw
             if tonumber(@now) >= tonumber(@startMs) then
@@ -20,13 +27,28 @@ internal static class QueueScripts
             end
             redis.call('ZADD', @queue, 'NX', score, @user)
         end
-        return { redis.call('ZRANK', @queue, @user), redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0' }
+        redis.call('ZADD', @seen, @now, @user)
+        return { redis.call('ZRANK', @queue, @user), redis.call('HGET', @adm, 'served') or '0', closed, claimed }
         """);
 
-    /// <summary>Status: rank, cursor, sold-out flag and any token already issued, in one round trip.</summary>
+    /// <summary>
+    /// Status: rank, cursor, sold-out flag, any token already issued and the deadline of an open turn, in one round
+    /// trip. Asking is also what keeps a place: it marks the shopper as seen.
+    /// </summary>
     public static readonly LuaScript Status = LuaScript.Prepare("""
         local rank = redis.call('ZRANK', @queue, @user)
         if not rank then return false end
-        return { rank, redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0', redis.call('GET', @token) or '' }
+        redis.call('ZADD', @seen, @now, @user)
+        return { rank, redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0', redis.call('GET', @token) or '',
+                 redis.call('ZSCORE', @active, @user) or '' }
+        """);
+
+    /// <summary>Leave: the shopper gives up; a turn they held goes to the next in line, nobody is admitted twice.</summary>
+    public static readonly LuaScript Leave = LuaScript.Prepare(AdmissionCursor.LeaveFunction + "\n" + """
+        local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
+        if not redis.call('ZSCORE', @queue, @user) then return 0 end
+        served = leave(@adm, @queue, @active, @seen, @tokenPrefix, @user, served)
+        redis.call('HSET', @adm, 'served', tostring(served))
+        return 1
         """);
 }

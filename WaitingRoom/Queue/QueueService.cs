@@ -18,7 +18,8 @@ public sealed record QueueStatusResponse(
 /// <summary>Joining and reading a place in one campaign's queue.</summary>
 public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time)
 {
-    public async Task<QueueStatusResponse> JoinAsync(Campaign campaign, string userId)
+    /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
+    public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
         var now = time.GetUtcNow();
         // 52 random bits: ties between draws are negligible, and every draw stays below the post-start base.
@@ -27,13 +28,29 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         {
             queue = (RedisKey)RedisKeys.Queue(campaign.Id),
             adm = (RedisKey)RedisKeys.Admission(campaign.Id),
+            claimed = (RedisKey)RedisKeys.Claimed(campaign.Id),
+            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
             user = userId,
             draw,
             now = now.ToUnixTimeMilliseconds(),
             startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
+            stock = campaign.Stock,
         }))!;
-        return Describe(campaign, now, (long)result[0], Served(result[1]), (string?)result[2] == "1", token: null, userId);
+        var rank = (long)result[0];
+        return rank < 0 ? null : Describe(campaign, now, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
     }
+
+    /// <summary>Gives up a place (or an open turn, which goes to the next in line). False when not in the queue.</summary>
+    public async Task<bool> LeaveAsync(Campaign campaign, string userId) =>
+        (long)await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Leave, new
+        {
+            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
+            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
+            active = (RedisKey)RedisKeys.Active(campaign.Id),
+            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
+            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
+            user = userId,
+        }) == 1;
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
     {
@@ -43,7 +60,10 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             queue = (RedisKey)RedisKeys.Queue(campaign.Id),
             adm = (RedisKey)RedisKeys.Admission(campaign.Id),
             token = (RedisKey)RedisKeys.Token(campaign.Id, userId),
+            active = (RedisKey)RedisKeys.Active(campaign.Id),
+            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
             user = userId,
+            now = now.ToUnixTimeMilliseconds(),
         });
         if (result.IsNull || result.Resp2Type != ResultType.Array)
         {
@@ -51,11 +71,17 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             return new QueueStatusResponse(state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : "not-in-queue");
         }
         var parts = (RedisResult[])result!;
-        var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], userId);
-        return status.Status == "admitted" && status.AdmissionToken is null ? await AdmitAsync(campaign, userId, status) : status;
+        var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
+        var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], deadline);
+        if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
+        {
+            // Admitted without an open turn is a shopper who has already claimed: there is nothing more to hand out.
+            return status;
+        }
+        return turnEnds > now ? await AdmitAsync(campaign, userId, status, turnEnds) : new QueueStatusResponse("not-in-queue");
     }
 
-    private QueueStatusResponse Describe(Campaign campaign, DateTimeOffset now, long index, double served, bool closed, string? token, string userId)
+    private static QueueStatusResponse Describe(Campaign campaign, DateTimeOffset now, long index, double served, bool closed, string? token, DateTimeOffset? deadline)
     {
         var state = campaign.StateAt(now);
         if (state is CampaignState.Ended or CampaignState.Cancelled)
@@ -74,7 +100,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             {
                 return new QueueStatusResponse("soldout", index + 1, 0);
             }
-            var expires = token is { Length: > 0 } ? ExpiryOf(token) : null;
+            var expires = token is { Length: > 0 } ? ExpiryOf(token) ?? deadline : null;
             return new QueueStatusResponse("admitted", index + 1, 0, 0, string.IsNullOrEmpty(token) ? null : token, expires);
         }
         if (closed)
@@ -86,9 +112,10 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         return new QueueStatusResponse("waiting", index + 1, ahead, eta);
     }
 
-    private async Task<QueueStatusResponse> AdmitAsync(Campaign campaign, string userId, QueueStatusResponse status)
+    private async Task<QueueStatusResponse> AdmitAsync(Campaign campaign, string userId, QueueStatusResponse status, DateTimeOffset turnEnds)
     {
-        var ttl = TimeSpan.FromSeconds(campaign.Admission.TokenTtlSeconds);
+        // The token lives as long as the turn: when it lapses unused, the place it held is free for the next shopper.
+        var ttl = turnEnds - time.GetUtcNow();
         var (token, expires) = tokens.Issue(userId, campaign.Id, ttl);
         var db = redis.GetDatabase();
         var key = RedisKeys.Token(campaign.Id, userId);

@@ -10,7 +10,7 @@ namespace FlashSale.Tests.Infrastructure;
 public static class Api
 {
     public static async Task<string> CreateCampaignAsync(this FlashSaleSystem sys, int stock, int rate = 1000, int startsInSeconds = 60,
-        int durationSeconds = 300, object? coupon = null, int tokenTtlSeconds = 120)
+        int durationSeconds = 300, object? coupon = null, int tokenTtlSeconds = 120, object? admission = null)
     {
         var response = await sys.PostAdminAsync("/api/admin/campaigns", new
         {
@@ -19,7 +19,7 @@ public static class Api
             durationSeconds,
             stock,
             coupon = coupon ?? new { kind = "percent", value = 20 },
-            admission = new { ratePerSecond = rate, tokenTtlSeconds },
+            admission = admission ?? new { ratePerSecond = rate, tokenTtlSeconds },
         });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
@@ -44,6 +44,39 @@ public static class Api
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>Live admission tuning as a marketer does it; asserts it was accepted.</summary>
+    public static async Task SetAdmissionAsync(this FlashSaleSystem sys, string campaignId, object settings)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/admin/campaigns/{campaignId}/admission") { Content = JsonContent.Create(settings) };
+        request.Headers.Add("X-Api-Key", FlashSaleSystem.AdminKey);
+        var response = await sys.Edge.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Lets the edge's ticker run <paramref name="ticks"/> times on the shared fake clock.</summary>
+    public static async Task NudgeAsync(this FlashSaleSystem sys, int ticks)
+    {
+        for (var i = 0; i < ticks; i++)
+        {
+            sys.Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(30);
+        }
+    }
+
+    /// <summary>Waits (in real time, nudging the fake clock by single ticks) until <paramref name="condition"/> holds.</summary>
+    public static async Task EventuallyAsync(this FlashSaleSystem sys, Func<Task<bool>> condition, int maxTicks = 50)
+    {
+        for (var i = 0; i < maxTicks; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await sys.NudgeAsync(1);
+        }
+        Assert.True(await condition(), $"The condition did not hold within {maxTicks} ticks.");
     }
 
     public static async Task<string> SessionAsync(this FlashSaleSystem sys, string userId)
@@ -127,6 +160,14 @@ public static class Api
         Assert.Equal((int)status, problem["status"]!.GetValue<int>());
         Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
         Assert.False(string.IsNullOrEmpty(problem["detail"]?.GetValue<string>()));
+    }
+
+    public static async Task<JsonNode> GetFromJsonNodeAsync(this HttpClient client, string path)
+    {
+        var response = await client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return JsonNode.Parse(body)!;
     }
 
     public static async Task<JsonNode> JsonAsync(this HttpResponseMessage response) =>

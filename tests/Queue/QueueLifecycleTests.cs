@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using FlashSale.Shared.Redis;
+using FlashSale.Tests.Infrastructure;
+
+namespace FlashSale.Tests.Queue;
+
+/// <summary>
+/// Places are kept only by those who keep looking, turns lapse when unused, giving up frees a place at once, and
+/// maxActive holds admission while enough admitted shoppers have not finished. The clock is moved, never slept on.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class QueueLifecycleTests(FlashSaleSystem sys)
+{
+    [Fact]
+    public async Task Waiting_UnseenLongerThanThePositionExpiry_LosesThePlaceAndThoseBehindMoveUp()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var (gone, stays, last) = (await sys.SessionAsync($"gone-{campaign}"), await sys.SessionAsync($"stays-{campaign}"), await sys.SessionAsync($"last-{campaign}"));
+        foreach (var s in new[] { gone, stays, last })
+        {
+            await sys.JoinAsync(campaign, s);
+        }
+
+        // Thirty seconds apart, two of them look again; the first never does.
+        for (var step = 0; step < 3; step++)
+        {
+            sys.Clock.Advance(TimeSpan.FromSeconds(30));
+            await sys.QueueStatusAsync(campaign, stays);
+            await sys.QueueStatusAsync(campaign, last);
+        }
+        // Asking through the API would itself count as looking again, so watch the queue in Redis.
+        await sys.EventuallyAsync(async () => await sys.Redis.GetDatabase().SortedSetRankAsync(RedisKeys.Queue(campaign), $"gone-{campaign}") is null);
+
+        Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, gone))["status"]!.GetValue<string>());
+        Assert.Equal(1, (await sys.QueueStatusAsync(campaign, stays))["rank"]!.GetValue<long>());
+        Assert.Equal(2, (await sys.QueueStatusAsync(campaign, last))["rank"]!.GetValue<long>());
+        // Coming back means the back of the line, never the old place.
+        Assert.Equal(3, (await sys.JoinAsync(campaign, gone))["rank"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Admitted_NeverClaims_TheTurnLapsesWithTheToken_AndTheNextShopperIsAdmitted()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, admission: new { ratePerSecond = 1000, maxActive = 1, tokenTtlSeconds = 30 });
+        var sessions = new[] { await sys.SessionAsync($"lapse-a-{campaign}"), await sys.SessionAsync($"lapse-b-{campaign}") };
+        foreach (var s in sessions)
+        {
+            await sys.JoinAsync(campaign, s);
+        }
+        await sys.StartAndAdmitAsync(campaign, 1);
+        var statuses = await Task.WhenAll(sessions.Select(s => sys.QueueStatusAsync(campaign, s)));
+        var first = Array.FindIndex(statuses, s => s["status"]!.GetValue<string>() == "admitted");
+        Assert.True(first >= 0, "one of the two is admitted");
+        var (idle, next) = (sessions[first], sessions[1 - first]);
+        var token = statuses[first]["admissionToken"]!.GetValue<string>();
+        var expires = statuses[first]["tokenExpiresAt"]!.GetValue<DateTimeOffset>();
+        Assert.InRange(expires - sys.Clock.GetUtcNow(), TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(31));
+        // maxActive 1: the cursor waits while the first turn is open, however long the rate would allow.
+        sys.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal("waiting", (await sys.QueueStatusAsync(campaign, next))["status"]!.GetValue<string>());
+
+        sys.Clock.Advance(TimeSpan.FromSeconds(26));
+        await sys.EventuallyAsync(async () => (await sys.QueueStatusAsync(campaign, next))["status"]!.GetValue<string>() == "admitted");
+
+        Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, idle))["status"]!.GetValue<string>());
+        sys.Clock.Advance(TimeSpan.FromSeconds(6));
+        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, token), HttpStatusCode.Unauthorized, "/unauthenticated");
+        var admission = await sys.Redis.GetDatabase().HashGetAsync(RedisKeys.Admission(campaign), ["served", "departed"]);
+        // Two admitted ever: the cursor counts the one still in line, departed the one whose turn lapsed.
+        Assert.Equal(2, double.Parse((string)admission[0]!, CultureInfo.InvariantCulture) + (long)admission[1]);
+    }
+
+    [Fact]
+    public async Task MaxActive_HoldsAdmission_AndEachClaimFreesAPlaceAtOnce()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, admission: new { ratePerSecond = 1000, maxActive = 2 });
+        var sessions = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"cap-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        await sys.StartAndAdmitAsync(campaign, 2);
+        sys.Clock.Advance(TimeSpan.FromSeconds(2));
+        await sys.NudgeAsync(5);
+        Assert.Equal(2, await Admitted(sessions, campaign));
+
+        var admitted = (await Task.WhenAll(sessions.Select(s => sys.QueueStatusAsync(campaign, s)))).First(s => s["status"]!.GetValue<string>() == "admitted");
+        Assert.Equal(HttpStatusCode.Created, (await sys.ClaimAsync(campaign, admitted["admissionToken"]!.GetValue<string>())).StatusCode);
+        await sys.WaitForServedAsync(campaign, 3);
+        sys.Clock.Advance(TimeSpan.FromSeconds(2));
+        await sys.NudgeAsync(5);
+
+        // Three admitted: the one who claimed, and two open turns.
+        Assert.Equal(3, await Admitted(sessions, campaign));
+    }
+
+    [Fact]
+    public async Task MaxActive_RaisedLive_TakesEffectWithinOneSecondAndIsAudited()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, admission: new { ratePerSecond = 1000, maxActive = 1 });
+        var sessions = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"raise-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        await sys.StartAndAdmitAsync(campaign, 1);
+
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1000, paused = false, maxActive = 3 });
+        sys.Clock.Advance(TimeSpan.FromSeconds(1));
+        await sys.NudgeAsync(3);
+
+        Assert.Equal(3, await Admitted(sessions, campaign));
+        var audit = await sys.GetAdminAsync($"/api/admin/audit?campaignId={campaign}");
+        Assert.Contains(audit.AsArray(), e => e!["action"]!.GetValue<string>() == "campaign.admission" && e["campaignId"]?.GetValue<string>() == campaign);
+    }
+
+    [Fact]
+    public async Task Leave_FreesThePlaceAtOnce_WithoutAdmittingAnyoneTheRateHasNotReached()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1);
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        var sessions = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"leave-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        await sys.WaitForServedAsync(campaign, 1);
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        Assert.Equal("admitted", (await sys.QueueStatusAsync(campaign, sessions[0]))["status"]!.GetValue<string>());
+
+        var left = await sys.Edge.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", sessions[0]);
+
+        Assert.Equal(HttpStatusCode.NoContent, left.StatusCode);
+        Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, sessions[0]))["status"]!.GetValue<string>());
+        // Everyone moved up one place, but the turn given up is not handed on: admissions stay the integral of the rate.
+        var next = await sys.QueueStatusAsync(campaign, sessions[1]);
+        Assert.Equal(("waiting", 1L, 0L), (next["status"]!.GetValue<string>(), next["rank"]!.GetValue<long>(), next["ahead"]!.GetValue<long>()));
+        Assert.Equal(2, (await sys.QueueStatusAsync(campaign, sessions[2]))["rank"]!.GetValue<long>());
+        var admission = await sys.Redis.GetDatabase().HashGetAsync(RedisKeys.Admission(campaign), ["served", "departed"]);
+        Assert.Equal(1, (long)admission[1]);
+        Assert.InRange(double.Parse((string)admission[0]!, CultureInfo.InvariantCulture), 0, 1);
+        await Api.AssertProblemAsync(
+            await sys.Edge.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", sessions[0]), HttpStatusCode.NotFound, "/not-found");
+    }
+
+    [Fact]
+    public async Task Status_WhilePaused_HasNoEstimate_AndAfterResumeTheEstimateIsAheadOverRate()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 2);
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 2, paused = true });
+        var sessions = new List<string>();
+        for (var i = 0; i < 11; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"eta-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        var paused = await sys.QueueStatusAsync(campaign, sessions[10]);
+        Assert.Equal(10, paused["ahead"]!.GetValue<long>());
+        Assert.Null(paused["etaSeconds"]);
+
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 2, paused = false });
+        await sys.EventuallyAsync(async () => (await sys.QueueStatusAsync(campaign, sessions[10]))["etaSeconds"] is not null);
+        var resumed = await sys.QueueStatusAsync(campaign, sessions[10]);
+        // 11th in line at 2 a second: about five and a half seconds, minus what the cursor has moved meanwhile.
+        Assert.InRange(resumed["etaSeconds"]!.GetValue<double>(), 4.0, 5.5);
+    }
+
+    private async Task<int> Admitted(IEnumerable<string> sessions, string campaign) =>
+        (await Task.WhenAll(sessions.Select(s => sys.QueueStatusAsync(campaign, s)))).Count(s => s["status"]!.GetValue<string>() == "admitted");
+}
