@@ -23,6 +23,7 @@ public static class ClaimApiApp
         if (app.Services.GetRequiredService<IOptions<ClaimApiOptions>>().Value.BenchEndpoints)
         {
             app.MapBench();
+            app.MapTextbookClaims();
         }
         return app;
     }

@@ -22,8 +22,13 @@ public sealed class CampaignPublisher(IConnectionMultiplexer redis, AdmissionCur
     }
 }
 
-/// <summary>Redis can lose what Admin wrote (a restart, a failed write after the commit); this puts it back.</summary>
-public sealed class CampaignSync(CampaignStore store, CampaignPublisher publisher, TimeProvider time, ILogger<CampaignSync> log) : BackgroundService
+/// <summary>
+/// Redis can lose what Admin wrote (a restart, a failed write after the commit); this puts it back. It writes only
+/// a campaign whose Redis copy differs from a fresh read, made just before the write: a list read at the top of a
+/// long loop would otherwise overwrite a change (a cancel, a rate change) committed meanwhile with the old settings.
+/// </summary>
+public sealed class CampaignSync(CampaignStore store, CampaignPublisher publisher, IConnectionMultiplexer redis, TimeProvider time, ILogger<CampaignSync> log)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,11 +38,17 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
             try
             {
                 var now = time.GetUtcNow();
-                foreach (var campaign in await store.ListAsync(stoppingToken))
+                foreach (var listed in await store.ListAsync(stoppingToken))
                 {
-                    if (campaign.EndsAt > now)
+                    if (listed.EndsAt <= now)
                     {
-                        await publisher.PublishAsync(campaign);
+                        continue;
+                    }
+                    var published = await redis.GetDatabase().StringGetAsync(RedisKeys.Campaign(listed.Id));
+                    var copy = published.IsNullOrEmpty ? null : JsonSerializer.Deserialize<Campaign>((string)published!, JsonSerializerOptions.Web);
+                    if (copy != listed && await store.GetAsync(listed.Id, stoppingToken) is { } fresh && copy != fresh)
+                    {
+                        await publisher.PublishAsync(fresh);
                     }
                 }
             }

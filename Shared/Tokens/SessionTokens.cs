@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace FlashSale.Shared.Tokens;
@@ -7,7 +8,13 @@ public sealed record Session(string UserId, string? DeviceId);
 /// <summary>Shopper sessions as the platform's identity provider would sign them.</summary>
 public sealed class SessionTokens(IOptions<SessionTokenOptions> options, TimeProvider time)
 {
+    // A waiting shopper presents the same session on every poll; checking its signature once a minute instead of
+    // every time is most of the cost of a status answer. Bounded: at the cap the cache starts over.
+    private const int CacheCap = 200_000;
+    private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(1);
+
     private readonly JwtCodec codec = new(options.Value, time);
+    private readonly ConcurrentDictionary<string, (Session Session, DateTimeOffset Until)> validated = new(StringComparer.Ordinal);
 
     public string Issue(string userId, string? deviceId, TimeSpan ttl) =>
         codec.Create(
@@ -16,9 +23,28 @@ public sealed class SessionTokens(IOptions<SessionTokenOptions> options, TimePro
 
     public async Task<(Session? Session, string? Error)> ValidateAsync(string? token)
     {
+        var now = time.GetUtcNow();
+        if (token is not null && validated.TryGetValue(token, out var hit))
+        {
+            if (hit.Until > now)
+            {
+                return (hit.Session, null);
+            }
+            validated.TryRemove(token, out _);
+        }
         var check = await codec.ValidateAsync(token);
-        return check.Token is { } jwt && JwtCodec.Claim(jwt, "sub") is { Length: > 0 } user
-            ? (new Session(user, JwtCodec.Claim(jwt, "dev")), null)
-            : (null, check.Error ?? "The session names no user.");
+        if (check.Token is not { } jwt || JwtCodec.Claim(jwt, "sub") is not { Length: > 0 } user)
+        {
+            return (null, check.Error ?? "The session names no user.");
+        }
+        var session = new Session(user, JwtCodec.Claim(jwt, "dev"));
+        if (validated.Count >= CacheCap)
+        {
+            validated.Clear();
+        }
+        // Never beyond the token's own expiry (less the skew the codec allows), so caching keeps no session alive.
+        var until = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        validated[token!] = (session, until < now + CacheFor ? until : now + CacheFor);
+        return (session, null);
     }
 }

@@ -23,7 +23,7 @@ public static class ProxyRoutes
             Route("coupons", "claims", "/api/coupons/{**rest}"),
             Route("my-coupons", "claims", "/api/me/coupons"),
             // Answers only where ClaimApi maps its benchmark baseline (ClaimApi:BenchEndpoints); 404 elsewhere.
-            Route("bench-noop", "claims", "/api/bench/noop"),
+            Route("bench", "claims", "/api/bench/{**rest}"),
             Route("admin-api", "admin", "/api/admin/{**rest}"),
             Route("admin-page", "admin", "/admin/{**rest}"),
         };

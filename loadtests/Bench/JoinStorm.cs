@@ -34,6 +34,7 @@ public static class JoinStorm
 {
     public const string Name = "join-storm";
     public const string Step = "join (edge: session check + Redis script)";
+    public const string StatusStep = "status (edge: the joined shoppers poll their place)";
 
     public static async Task<RunResult> RunAsync(JoinStormOptions o, Target target, CancellationToken ct)
     {
@@ -58,14 +59,28 @@ public static class JoinStorm
         var sampler = new Sampler(metrics, progress);
         var during = TimeSpan.FromSeconds(o.Seconds);
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
+        // Each shopper keeps its session, as a browser does, and polls with it afterwards.
+        var sessions = new string?[o.Joins];
         var joins = new Scenario(Step, async ctx =>
         {
             var started = Stopwatch.GetTimestamp();
-            var session = minter.Mint(setup.UserId(ctx.Iteration));
+            var session = sessions[ctx.Iteration] = minter.Mint(setup.UserId(ctx.Iteration));
             var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
             ctx.Metrics.Step(Step).Record(started, reply.ToOutcome());
         }, [Simulation.KeepConstant(o.Concurrency, during)]) { MaxIterations = o.Joins };
         await ScenarioRunner.RunAsync(joins, metrics, ct);
+        var joined = Array.FindIndex(sessions, t => t is null) is var end and >= 0 ? end : sessions.Length;
+        var polls = new Scenario(StatusStep, async ctx =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var session = sessions[ctx.Iteration % joined];
+            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Get, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
+            ctx.Metrics.Step(StatusStep).Record(started, reply.ToOutcome());
+        }, [Simulation.KeepConstant(o.Concurrency, during)]);
+        if (joined > 0)
+        {
+            await ScenarioRunner.RunAsync(polls, metrics, ct);
+        }
         await sampler.DisposeAsync();
 
         long queueLength;
@@ -76,6 +91,7 @@ public static class JoinStorm
         var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
         var join = steps.First(s => s.Name == Step);
         var healthz = steps.First(s => s.Name == Baselines.Healthz);
+        var status = steps.FirstOrDefault(s => s.Name == StatusStep);
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
                 new("campaign", campaignId), new("queue", o.Live ? "live (post-start, FIFO)" : "pre-queue (random draws)"),
@@ -83,16 +99,20 @@ public static class JoinStorm
                 new("edges", string.Join(", ", http.Edges)), new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"),
             ],
             steps, [],
-            [new("joins per second ÷ GET /healthz per second", "join", join.RatePerSecond, "healthz", healthz.RatePerSecond)],
+            [
+                new("joins per second ÷ GET /healthz per second", "join", join.RatePerSecond, "healthz", healthz.RatePerSecond),
+                new("status answers per second ÷ GET /healthz per second", "status", status?.RatePerSecond ?? double.NaN, "healthz", healthz.RatePerSecond),
+            ],
             [new("joins answered 202", Count(join.Ok)), new("queue length in Redis afterwards", Count(queueLength))],
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
+                "Then, for as long again, the joined shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
                 queueLength == join.Ok ? "The queue holds exactly one member per 202." : $"The queue holds {Count(queueLength)} members for {Count(join.Ok)} 202s.",
             ],
             sampler.Series,
             [
-                new("Throughput", "per second", [SeriesNames.Rate(Baselines.Healthz), SeriesNames.Rate(Step)]),
-                new("p99 latency", "ms", [SeriesNames.P99(Baselines.Healthz), SeriesNames.P99(Step)]),
+                new("Throughput", "per second", [SeriesNames.Rate(Baselines.Healthz), SeriesNames.Rate(Step), SeriesNames.Rate(StatusStep)]),
+                new("p99 latency", "ms", [SeriesNames.P99(Baselines.Healthz), SeriesNames.P99(Step), SeriesNames.P99(StatusStep)]),
             ],
             MachineInfo.Capture());
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Dapper;
+using FlashSale.LoadTests.Http;
 using FlashSale.LoadTests.Runner;
 using Npgsql;
 using StackExchange.Redis;
@@ -14,7 +15,64 @@ namespace FlashSale.LoadTests.Bench;
 /// </summary>
 public sealed class TextbookClaim(string postgres, string redis, int poolSize)
 {
-    public const string Step = "baseline: textbook claim (Redis DECR + 1 INSERT)";
+    public const string Step = "baseline: textbook claim in the generator (Redis DECR + 1 INSERT)";
+    public const string HttpStep = "baseline: textbook claim via edge → ClaimApi (token check + Redis DECR + 1 INSERT)";
+
+    private const string CreateTable = """
+        create table if not exists bench_textbook_claims (
+            id          bigserial primary key,
+            run_id      text not null,
+            user_id     text not null,
+            coupon_code text not null unique,
+            claimed_at  timestamptz not null default now(),
+            unique (run_id, user_id))
+        """;
+
+    /// <summary>
+    /// The textbook design served like ours (ClaimApi's <c>/api/bench/textbook/{id}/claims</c>, through the same edge
+    /// with the same token check), so the ratio compares designs, not hops. Each claimer uses its admission token once.
+    /// </summary>
+    public async Task<TextbookRun> RunOverHttpAsync(LoadHttp http, string campaignId, string?[] tokens, int stock, int concurrency, RunMetrics metrics, CancellationToken ct)
+    {
+        await using var db = new NpgsqlDataSourceBuilder(postgres).Build();
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await conn.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
+        }
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        // The key ClaimApi's textbook endpoint decrements (FlashSale.ClaimApi.Bench.TextbookClaimApi.StockKey).
+        var key = $"bench:textbook:{{{campaignId}}}:stock";
+        await mux.GetDatabase().StringSetAsync(key, stock, TimeSpan.FromHours(1));
+
+        long won = 0, lastWinAt = 0;
+        var firstAt = Stopwatch.GetTimestamp();
+        var scenario = new Scenario(HttpStep, async ctx =>
+        {
+            var i = (int)ctx.Iteration;
+            if (tokens[i] is not { } token)
+            {
+                return;
+            }
+            var started = Stopwatch.GetTimestamp();
+            var reply = await LoadHttp.SendAsync(http.For(i), LoadHttp.Request(HttpMethod.Post, $"/api/bench/textbook/{campaignId}/claims", token), false, ctx.Cancellation);
+            ctx.Metrics.Step(HttpStep).Record(started, reply.ToOutcome((status, type) => (status, type) is (410, "sold-out")));
+            if (reply.Status == 201)
+            {
+                Interlocked.Increment(ref won);
+                InterlockedMax(ref lastWinAt, Stopwatch.GetTimestamp());
+            }
+        }, [Simulation.KeepConstant(concurrency, TimeSpan.FromMinutes(10))]) { MaxIterations = tokens.Length };
+        var run = await ScenarioRunner.RunAsync(scenario, metrics, ct);
+
+        long stored;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            stored = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from bench_textbook_claims where run_id = @campaignId", new { campaignId }, cancellationToken: ct));
+        }
+        await mux.GetDatabase().KeyDeleteAsync(key);
+        var soldOutAfter = lastWinAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstAt, lastWinAt);
+        return new TextbookRun(run, won, stored, soldOutAfter);
+    }
 
     public async Task<TextbookRun> RunAsync(string runId, int stock, int claimers, int concurrency, RunMetrics metrics, CancellationToken ct)
     {
@@ -22,16 +80,7 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
         await using var db = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
-            await conn.ExecuteAsync(new CommandDefinition(
-                """
-                create table if not exists bench_textbook_claims (
-                    id          bigserial primary key,
-                    run_id      text not null,
-                    user_id     text not null,
-                    coupon_code text not null unique,
-                    claimed_at  timestamptz not null default now(),
-                    unique (run_id, user_id))
-                """, cancellationToken: ct));
+            await conn.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
         }
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
         var r = mux.GetDatabase();

@@ -162,6 +162,8 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
             sessions.Add(await sys.SessionAsync($"eta-{i}-{campaign}"));
             await sys.JoinAsync(campaign, sessions[^1]);
         }
+        // The edge learns of the pause through pub/sub, within a tick or two.
+        await sys.EventuallyAsync(async () => (await sys.QueueStatusAsync(campaign, sessions[10]))["etaSeconds"] is null);
         var paused = await sys.QueueStatusAsync(campaign, sessions[10]);
         Assert.Equal(10, paused["ahead"]!.GetValue<long>());
         Assert.Null(paused["etaSeconds"]);
