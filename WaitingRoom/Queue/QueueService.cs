@@ -78,7 +78,8 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             // Admitted without an open turn is a shopper who has already claimed: there is nothing more to hand out.
             return status;
         }
-        return turnEnds > now ? await AdmitAsync(campaign, userId, status, turnEnds) : new QueueStatusResponse("not-in-queue");
+        // A turn with under a second left is as good as lapsed: no token could be used in it.
+        return turnEnds - now >= TimeSpan.FromSeconds(1) ? await AdmitAsync(campaign, userId, status, turnEnds) : new QueueStatusResponse("not-in-queue");
     }
 
     private static QueueStatusResponse Describe(Campaign campaign, DateTimeOffset now, long index, double served, bool closed, string? token, DateTimeOffset? deadline)

@@ -89,6 +89,12 @@ public sealed record CampaignOptions
     /// </summary>
     public int GraceSeconds { get; init; } = 600;
 
+    /// <summary>
+    /// The campaign's position expiry. Well above the 120 s a shop would use: on a 2-core machine the generator falls
+    /// minutes behind its arrival curve at 2M shoppers, and its pages would lose places for polls a real page makes on time.
+    /// </summary>
+    public int PositionExpirySeconds { get; init; } = 900;
+
     /// <summary>Print the progress line (off in tests).</summary>
     public bool ShowProgress { get; init; } = true;
 

@@ -41,7 +41,7 @@ public static class CampaignScenario
         var origin = Stopwatch.GetTimestamp();
         var campaignId = await admin.CreateCampaignAsync(new CreateCampaign(
             $"Load test {book.Tag}: {Count(options.Shoppers)} shoppers", startedAt.AddSeconds(options.StartsInSeconds), options.DurationSeconds,
-            options.Stock, new CouponSpec("percent", 20), new AdmissionSpec(options.Rate, 120)), ct);
+            options.Stock, new CouponSpec("percent", 20), new AdmissionSpec(options.Rate, 120, options.PositionExpirySeconds)), ct);
 
         var scheduler = new ShopperScheduler(arrivals, options.Connections * 2, origin);
         var context = new CampaignContext

@@ -16,6 +16,7 @@ public static class Commands
                       --wait poll|sse (poll)  --sse-streams N (1000)  --connections N (256)  --edges N (1)  --claim-instances N (1)
                       --burst S (5)  --tail S (20)  --early-share (0.25)  --burst-share (0.5)  --first-poll-spread S (3)
                       --poll-min S (1)  --poll-max S (30)  --bot-requests N (5)  --retries N (5)  --timeout S (30)  --grace S (600)
+                      --position-expiry S (900: above the generator's lag, see README)
                       --seed N  --http2
         claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
                       --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
@@ -66,6 +67,7 @@ public static class Commands
             MaxRetries = a.Int("retries", d.MaxRetries),
             RequestTimeout = TimeSpan.FromSeconds(a.Double("timeout", d.RequestTimeout.TotalSeconds)),
             GraceSeconds = a.Int("grace", d.GraceSeconds),
+            PositionExpirySeconds = a.Int("position-expiry", d.PositionExpirySeconds),
             Seed = a.Int("seed", d.Seed),
             Http2 = a.Flag("http2"),
         };

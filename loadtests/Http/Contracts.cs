@@ -6,7 +6,7 @@ namespace FlashSale.LoadTests.Http;
 /// <summary>The parts of API.md the generator sends and reads, nothing more.</summary>
 public sealed record CouponSpec(string Kind, decimal Value);
 
-public sealed record AdmissionSpec(int RatePerSecond, int TokenTtlSeconds);
+public sealed record AdmissionSpec(int RatePerSecond, int TokenTtlSeconds, int PositionExpirySeconds = 3600);
 
 public sealed record CreateCampaign(string Name, DateTimeOffset StartsAt, int DurationSeconds, int Stock, CouponSpec Coupon, AdmissionSpec Admission);
 
