@@ -37,7 +37,7 @@ internal static class QueueScripts
     /// </summary>
     public static readonly LuaScript Status = LuaScript.Prepare("""
         local rank = redis.call('ZRANK', @queue, @user)
-        if not rank then return false end
+        if not rank then return { -1, '0', redis.call('HGET', @adm, 'closed') or '0' } end
         redis.call('ZADD', @seen, @now, @user)
         return { rank, redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0', redis.call('GET', @token) or '',
                  redis.call('ZSCORE', @active, @user) or '' }

@@ -65,12 +65,14 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             user = userId,
             now = now.ToUnixTimeMilliseconds(),
         });
-        if (result.IsNull || result.Resp2Type != ResultType.Array)
-        {
-            var state = campaign.StateAt(now);
-            return new QueueStatusResponse(state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : "not-in-queue");
-        }
         var parts = (RedisResult[])result!;
+        if ((long)parts[0] < 0)
+        {
+            // Out of line (never joined, gave up, or a lapsed turn): after a sell-out the truthful answer is still sold out.
+            var state = campaign.StateAt(now);
+            return new QueueStatusResponse(
+                state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : (string?)parts[2] == "1" ? "soldout" : "not-in-queue");
+        }
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
         var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], deadline);
         if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
