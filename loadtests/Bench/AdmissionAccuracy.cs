@@ -199,7 +199,7 @@ public static class AdmissionAccuracy
             new("max |served − integral at the cursor's own tick| (units, tick lag removed)", deviation.MaxAbsUnitsAtTick.ToString("0.##", CultureInfo.InvariantCulture)),
             new("cursor samples / gap p50 / gap max", $"{Count(deviation.Samples)} / {Ms(Quantile(gaps, 0.5) * 1e6)} ms / {Ms(gaps.LastOrDefault() * 1e6)} ms"),
             new("admitted at the end / integral at the end", $"{Count((long)Math.Floor(finalServed))} / {N(schedule.Integral(endAt))}"),
-            .. changes.Select(c => new Tally($"PUT {(c.Update.Paused ? "pause" : $"rate {c.Update.RatePerSecond}/s")}", $"sent t = {c.Sent:0.000} s, answered t = {c.Answered:0.000} s ({(c.Answered - c.Sent) * 1000:0} ms)")),
+            .. changes.Select((c, i) => new Tally($"PUT {i + 1}: {(c.Update.Paused ? "pause" : $"rate {c.Update.RatePerSecond}/s")}", $"sent t = {c.Sent:0.000} s, answered t = {c.Answered:0.000} s ({(c.Answered - c.Sent) * 1000:0} ms)")),
             new("admission tokens handed out to the sample", $"{Count(tokens.Count)} of {Count(joined)} sampled shoppers; {Count(belowCursor)} of them were below the final cursor"),
         ];
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
