@@ -92,7 +92,7 @@ public static class ClaimStorm
             notes.Add("No-op baselines not measured (--noop-path none).");
         }
 
-        var watch = new LeaseWatch(admin, edge.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds));
+        var watch = new LeaseWatch(admin, edge.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds), metrics);
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watched = watch.RunAsync(watching.Token);
         var storm = await StormAsync(Step, http, edge, o.Concurrency, metrics, ct);
@@ -164,7 +164,7 @@ public static class ClaimStorm
         notes.Add($"The textbook baseline runs inside the load generator (no HTTP hop, no token check) with a pool of {o.TextbookPool} PostgreSQL connections, one transaction per claim; it stored {Count(textbook.Stored)} rows for {Count(textbook.Won)} units won.");
         notes.Add("\"Claims won per second until sold out\" counts 201s from the first claim to the last 201; later answers are sold-out refusals. It is the max claim rate the fixed-rate phase takes its share of.");
         notes.Add("The no-op is sent with an admission token in its Authorization header, so its request is a claim's size; ClaimApi answers it with a claim-sized body and does nothing else.");
-        notes.Add($"Leases at sell-out: Admin's metrics (PostgreSQL) read every {o.LeaseWatchMilliseconds} ms through the edge during the storm; sell-out is the first read with available = 0, leased is units granted to instances but not yet used or returned.");
+        notes.Add($"Leases at sell-out: Admin's metrics (PostgreSQL) read every {o.LeaseWatchMilliseconds} ms through the edge during the storm; sell-out is the first read with available = 0, leased is units granted to instances but not yet used or returned. A read takes as long as Admin's query, so the reads are as dense as the step \"{LeaseWatch.Step}\" shows, not denser.");
         if (direct is not null)
         {
             notes.Add($"Straight to ClaimApi: {target.ClaimApis[0]} (one instance), its own campaign with the same stock and claimers; tokens were fetched through the edge beforehand.");
@@ -188,6 +188,7 @@ public static class ClaimStorm
                 .. direct is null ? Array.Empty<Tally>() : [new("straight to ClaimApi: stock sold in / won per second", $"{Duration(direct.SoldOutAfter)} / {N(direct.WinsPerSecond)}")],
                 new("leases at sell-out: units leased but unclaimed when available first hit 0", drain is null ? "(no read saw available = 0)" : $"{Count(drain.LeasedAtSoldOut)} ({Count(drain.ClaimedAtSoldOut)} claimed then, {N(drain.SoldOutAtSeconds)} s into the watch)"),
                 new("leases at sell-out: time until leased = 0", drain?.DrainedAfterSeconds is { } after ? $"{after * 1000:0} ms (±{o.LeaseWatchMilliseconds} ms)" : "(not within the watch)"),
+                new("leases at sell-out: the read before", drain?.Before is { } b ? $"{N((drain.SoldOutAtSeconds - b.AtSeconds) * 1000)} ms earlier: available {Count(b.Available)}, leased {Count(b.Leased)}, claimed {Count(b.Claimed)}" : "(none)"),
                 new("metrics reads during the storm", Count(watch.Samples.Count)),
                 .. tallies,
             ],

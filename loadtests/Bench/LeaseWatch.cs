@@ -12,6 +12,9 @@ public readonly record struct InventorySample(double AtSeconds, int Available, i
 /// </summary>
 public sealed record LeaseDrain(double SoldOutAtSeconds, int LeasedAtSoldOut, int ClaimedAtSoldOut, double? DrainedAfterSeconds)
 {
+    /// <summary>The read just before the pool was seen empty, when there was one: how close to the edge the reads came.</summary>
+    public InventorySample? Before { get; init; }
+
     public static LeaseDrain? From(IReadOnlyList<InventorySample> samples)
     {
         for (var i = 0; i < samples.Count; i++)
@@ -24,18 +27,23 @@ public sealed record LeaseDrain(double SoldOutAtSeconds, int LeasedAtSoldOut, in
             {
                 if (samples[j].Leased == 0)
                 {
-                    return new LeaseDrain(samples[i].AtSeconds, samples[i].Leased, samples[i].Claimed, samples[j].AtSeconds - samples[i].AtSeconds);
+                    return new LeaseDrain(samples[i].AtSeconds, samples[i].Leased, samples[i].Claimed, samples[j].AtSeconds - samples[i].AtSeconds)
+                    {
+                        Before = i > 0 ? samples[i - 1] : null,
+                    };
                 }
             }
-            return new LeaseDrain(samples[i].AtSeconds, samples[i].Leased, samples[i].Claimed, null);
+            return new LeaseDrain(samples[i].AtSeconds, samples[i].Leased, samples[i].Claimed, null) { Before = i > 0 ? samples[i - 1] : null };
         }
         return null;
     }
 }
 
 /// <summary>Polls GET /api/admin/campaigns/{id}/metrics every <c>interval</c> until the leases drain after a sell-out, or it is told to stop.</summary>
-public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan interval)
+public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan interval, Runner.RunMetrics metrics)
 {
+    public const string Step = "admin: metrics read (lease watch)";
+
     private readonly List<InventorySample> samples = [];
 
     public IReadOnlyList<InventorySample> Samples
@@ -58,7 +66,10 @@ public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan in
         {
             do
             {
-                if (await admin.MetricsAsync(campaignId, ct) is not { } m)
+                var sent = Stopwatch.GetTimestamp();
+                var read = await admin.MetricsAsync(campaignId, ct);
+                metrics.Step(Step).Record(sent, read is null ? Runner.Outcome.Error(0, "no-metrics") : Runner.Outcome.Ok(200));
+                if (read is not { } m)
                 {
                     continue;
                 }

@@ -83,6 +83,7 @@ public sealed class BenchComputationTests
         Assert.Equal(40, drain.LeasedAtSoldOut);
         Assert.Equal(960, drain.ClaimedAtSoldOut);
         Assert.Equal(0.25, drain.DrainedAfterSeconds!.Value, 9);
+        Assert.Equal(samples[0], drain.Before);
         Assert.Null(LeaseDrain.From([new(0, 10, 5, 0)]));
         Assert.Null(LeaseDrain.From([new(0, 0, 5, 995)])!.DrainedAfterSeconds);
     }
