@@ -26,6 +26,9 @@ public sealed record QueueMemoryOptions
 
     public int Concurrency { get; init; } = 256;
 
+    /// <summary>Joins on the empty queue before anything is measured: a freshly started edge runs its first seconds half as fast (JIT, pools).</summary>
+    public int WarmupSeconds { get; init; } = 3;
+
     public double MaxBytesPerMember { get; init; } = 120;
 
     /// <summary>Join throughput on the big queue may differ from the empty one by at most this share.</summary>
@@ -111,24 +114,26 @@ public static class QueueMemory
         long user = 0;
         try
         {
-            for (var round = 1; round <= o.Rounds; round++)
+            var phases = Enumerable.Range(1, o.Rounds).SelectMany(round => new[] { (round, empty), (round, full) });
+            foreach (var (round, campaignId) in o.WarmupSeconds > 0 ? phases.Prepend((0, empty)) : phases)
             {
-                foreach (var campaignId in new[] { empty, full })
+                var step = round == 0 ? "warm-up: join, empty queue (not measured)"
+                    : $"join: {(campaignId == empty ? "empty queue" : Count(o.Members) + " queue")} (round {round})";
+                long ok = 0;
+                var joins = new Scenario(step, async ctx =>
                 {
-                    var step = $"join: {(campaignId == empty ? "empty queue" : Count(o.Members) + " queue")} (round {round})";
-                    long ok = 0;
-                    var joins = new Scenario(step, async ctx =>
+                    var i = Interlocked.Increment(ref user);
+                    var started = Stopwatch.GetTimestamp();
+                    var reply = await LoadHttp.SendAsync(http.For(i), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", minter.Mint(setup.UserId(i))), false, ctx.Cancellation);
+                    ctx.Metrics.Step(step).Record(started, reply.ToOutcome());
+                    if (reply.Status == 202)
                     {
-                        var i = Interlocked.Increment(ref user);
-                        var started = Stopwatch.GetTimestamp();
-                        var reply = await LoadHttp.SendAsync(http.For(i), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", minter.Mint(setup.UserId(i))), false, ctx.Cancellation);
-                        ctx.Metrics.Step(step).Record(started, reply.ToOutcome());
-                        if (reply.Status == 202)
-                        {
-                            Interlocked.Increment(ref ok);
-                        }
-                    }, [Simulation.KeepConstant(o.Concurrency, TimeSpan.FromSeconds(o.Seconds))]);
-                    var run = await ScenarioRunner.RunAsync(joins, metrics, ct);
+                        Interlocked.Increment(ref ok);
+                    }
+                }, [Simulation.KeepConstant(o.Concurrency, TimeSpan.FromSeconds(round == 0 ? o.WarmupSeconds : o.Seconds))]);
+                var run = await ScenarioRunner.RunAsync(joins, metrics, ct);
+                if (round > 0)
+                {
                     rates[campaignId].Add(Interlocked.Read(ref ok) / run.Duration.TotalSeconds);
                 }
             }
@@ -154,7 +159,7 @@ public static class QueueMemory
         };
         notes.Add("Members are written as the join script writes a pre-queue member: score a random 52-bit draw, member a user id in the generator's format (<tag>-f<n>, 11–17 bytes).");
         notes.Add($"Memory is Redis's used_memory before and after the fill (the whole server; other campaigns were idle), and MEMORY USAGE … SAMPLES 1000 of the key. The RDB save schedule was switched off during the run ({(save.Length == 0 ? "it was already off" : $"'{save}', restored")}).");
-        notes.Add($"Join phases alternate empty/full, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, ZADD NX of a random draw, ZRANK, which is O(log n) in a skiplist.");
+        notes.Add($"Join phases alternate empty/full after a {o.WarmupSeconds} s warm-up on the empty queue, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, ZADD NX of a random draw, ZRANK, which is O(log n) in a skiplist.");
         notes.Add(o.Keep ? $"The big key {fullKey} was kept (--keep)." : $"The big key was unlinked afterwards (UNLINK frees it in the background).");
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [

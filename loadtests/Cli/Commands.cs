@@ -33,7 +33,7 @@ public static class Commands
         fairness      a pre-queue joined at once, then post-start joins one by one; Spearman rho and exact FIFO by queue rank.
                       --prequeue N (10000)  --live-joins N (2000)  --concurrency N (256)  --max-rho R (0.05)  --starts-in S (20)  --edges N  --http2
         queue-memory  a queue filled in Redis to N members: bytes per member, and joins/s on it vs an empty queue.
-                      --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --concurrency N (256)
+                      --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --warmup S (3)  --concurrency N (256)
                       --max-bytes N (120)  --max-slowdown SHARE (0.2)  --keep (leave the big key)  --edges N  --http2
 
         Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
@@ -148,6 +148,7 @@ public static class Commands
             Seconds = a.Int("seconds", d.Seconds),
             Rounds = Math.Max(1, a.Int("rounds", d.Rounds)),
             Concurrency = a.Int("concurrency", d.Concurrency),
+            WarmupSeconds = a.Int("warmup", d.WarmupSeconds),
             MaxBytesPerMember = a.Double("max-bytes", d.MaxBytesPerMember),
             MaxSlowdown = a.Share("max-slowdown", d.MaxSlowdown),
             Keep = a.Flag("keep"),
