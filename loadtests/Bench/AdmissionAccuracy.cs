@@ -59,7 +59,6 @@ public static class AdmissionAccuracy
     public const string NoOvershoot = "No overshoot (admitted > integral + 1 tick)";
     public const string NoEarlyToken = "No sampled shopper got a token before the integral reached their rank";
     public const string NeverDry = "The queue never ran dry (the cursor was never capped)";
-    private const int FillBatch = 1_000;
 
     public static async Task<RunResult> RunAsync(AdmissionAccuracyOptions o, Target target, CancellationToken ct)
     {
@@ -86,7 +85,7 @@ public static class AdmissionAccuracy
         var startsAt = DateTimeOffset.FromUnixTimeMilliseconds(startMs);
         double Now() => (DateTimeOffset.UtcNow - startsAt).TotalSeconds;
         Console.Error.WriteLine($"[{Name}] setup: {Count(filler)} queue members written to Redis, {Count(o.Sample)} shoppers joining through the edge");
-        await FillAsync(redis, queueKey, tag, filler, ct);
+        await QueueFill.PreQueueAsync(redis, queueKey, tag, filler, ct);
         var joined = await setup.JoinAsync(campaignId, o.Sample, 64, ct);
         var queueLength = await redis.SortedSetLengthAsync(queueKey);
         if (Now() > -0.5)
@@ -239,33 +238,6 @@ public static class AdmissionAccuracy
             plan.Apply(o.ResumeAt, o.RateTo, false);
         }
         return plan;
-    }
-
-    /// <summary>Pre-queue members as the join script writes them: a random 52-bit draw, member = a user id.</summary>
-    internal static async Task FillAsync(IDatabase redis, string queueKey, string tag, long members, CancellationToken ct, int inFlight = 32, Action<long>? written = null)
-    {
-        var pending = new List<Task>(inFlight);
-        long done = 0;
-        for (long from = 0; from < members; from += FillBatch)
-        {
-            ct.ThrowIfCancellationRequested();
-            var n = (int)Math.Min(FillBatch, members - from);
-            var batch = new SortedSetEntry[n];
-            for (var i = 0; i < n; i++)
-            {
-                batch[i] = new SortedSetEntry(tag + "-f" + (from + i).ToString(CultureInfo.InvariantCulture), Random.Shared.NextInt64(4_503_599_627_370_496));
-            }
-            pending.Add(redis.SortedSetAddAsync(queueKey, batch));
-            if (pending.Count >= inFlight)
-            {
-                await Task.WhenAll(pending);
-                done += (long)pending.Count * FillBatch;
-                written?.Invoke(Math.Min(done, members));
-                pending.Clear();
-            }
-        }
-        await Task.WhenAll(pending);
-        written?.Invoke(members);
     }
 
     // Each unadmitted sampled shopper polls about once a second (a tenth of them every 100 ms) until it holds a token.

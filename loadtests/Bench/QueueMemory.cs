@@ -88,7 +88,7 @@ public static class QueueMemory
             var progress = new Progress(Name, _ => new ProgressStatus($"ZADD {Count(Interlocked.Read(ref written))} of {Count(o.Members)}", (double)Interlocked.Read(ref written) / o.Members));
             var filling = new Sampler(metrics, progress);
             var fillStart = Stopwatch.GetTimestamp();
-            await AdmissionAccuracy.FillAsync(redis, fullKey, tag, o.Members, ct, inFlight: 16, written: n => Interlocked.Exchange(ref written, n));
+            await QueueFill.PreQueueAsync(redis, fullKey, tag, o.Members, ct, inFlight: 16, written: n => Interlocked.Exchange(ref written, n));
             fillSeconds = Stopwatch.GetElapsedTime(fillStart).TotalSeconds;
             await filling.DisposeAsync();
             after = await UsedMemoryAsync(server);
