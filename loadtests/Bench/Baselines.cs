@@ -12,28 +12,28 @@ public static class Baselines
 {
     public const string Healthz = "baseline: GET /healthz (edge)";
     public const string NoOp = "baseline: no-op edge → ClaimApi";
+    public const string NoOpDirect = "baseline: no-op straight to ClaimApi";
 
     public static Task<ScenarioRun> HealthzAsync(LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct) =>
         GetAsync(Healthz, "/healthz", http, metrics, copies, during, ct);
 
     /// <summary>
-    /// TODO(lead): this branch's edge has no no-op route to ClaimApi. Once one is there (main has `POST
-    /// /api/bench/noop`, mapped when ClaimApi's bench endpoints are switched on), pass it with --noop-path (and
-    /// --noop-method if it is not POST); this baseline and its ratios then appear in the report. Until then the report
-    /// says it was not measured.
+    /// The no-op ClaimApi maps when its bench endpoints are on (Development), `POST /api/bench/noop` by default. It is
+    /// sent with <paramref name="bearer"/> (an admission token) so the request is as large as a claim, and answers a
+    /// body the size of a claim's; <paramref name="step"/> names it (through the edge, or straight to ClaimApi).
     /// </summary>
-    public static Task<ScenarioRun> NoOpAsync(HttpMethod method, string path, LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct) =>
-        SendAsync(NoOp, method, path, http, metrics, copies, during, ct);
+    public static Task<ScenarioRun> NoOpAsync(HttpMethod method, string path, string? bearer, LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct, string step = NoOp) =>
+        SendAsync(step, method, path, http, metrics, copies, during, ct, bearer);
 
     private static Task<ScenarioRun> GetAsync(string step, string path, LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct) =>
         SendAsync(step, HttpMethod.Get, path, http, metrics, copies, during, ct);
 
-    private static Task<ScenarioRun> SendAsync(string step, HttpMethod method, string path, LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct)
+    private static Task<ScenarioRun> SendAsync(string step, HttpMethod method, string path, LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct, string? bearer = null)
     {
         var scenario = new Scenario(step, async ctx =>
         {
             var started = Stopwatch.GetTimestamp();
-            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(method, path), false, ctx.Cancellation);
+            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(method, path, bearer), false, ctx.Cancellation);
             ctx.Metrics.Step(step).Record(started, reply.ToOutcome());
         }, [Simulation.KeepConstant(copies, during)]);
         return ScenarioRunner.RunAsync(scenario, metrics, ct);

@@ -14,7 +14,8 @@ public static class QueueOrderChecks
     private const double PostStartBase = 4_503_599_627_370_496;
     private const int Chunk = 100_000;
 
-    public static async Task<IReadOnlyList<CheckResult>> RunAsync(IDatabase redis, string queueKey, Func<string, JoinRecord?> joinOf, CancellationToken ct)
+    /// <param name="preQueueBound">|rho| allowed for the pre-queue; by default six standard deviations of a random order (<see cref="Spearman.RandomBound"/>).</param>
+    public static async Task<IReadOnlyList<CheckResult>> RunAsync(IDatabase redis, string queueKey, Func<string, JoinRecord?> joinOf, CancellationToken ct, double? preQueueBound = null)
     {
         var preJoinOrder = new List<int>();
         var post = new List<JoinRecord>();
@@ -53,10 +54,10 @@ public static class QueueOrderChecks
             }
         }
         var context = $"queue of {N(members)} ({N(unknown)} not from this run)";
-        return [PreQueue(preJoinOrder, preUnanswered, context), PostStart(post, context)];
+        return [PreQueue(preJoinOrder, preUnanswered, context, preQueueBound), PostStart(post, context)];
     }
 
-    private static CheckResult PreQueue(List<int> joinOrder, long unanswered, string context)
+    private static CheckResult PreQueue(List<int> joinOrder, long unanswered, string context, double? fixedBound)
     {
         var n = joinOrder.Count;
         if (n < 30)
@@ -66,7 +67,7 @@ public static class QueueOrderChecks
         // Listed in rank order, so the rank of the i-th entry is i.
         var ranks = Enumerable.Range(0, n).ToArray();
         var rho = Spearman.Rho([.. joinOrder], ranks);
-        var bound = Spearman.RandomBound(n);
+        var bound = fixedBound ?? Spearman.RandomBound(n);
         return CheckResult.Of(CheckNames.PreQueueRandom, Math.Abs(rho) <= bound,
             $"rho = {rho:0.0000} over {N(n)} pre-queue shoppers (random if |rho| <= {bound:0.0000}; FIFO would be 1); "
             + $"{N(unanswered)} in the pre-queue whose join answer was lost; {context}");

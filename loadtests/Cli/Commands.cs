@@ -20,11 +20,22 @@ public static class Commands
                       --seed N  --http2
         claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
                       --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
-                      --noop-path PATH (not wired yet)  --noop-method (POST)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
+                      --noop-path PATH (/api/bench/noop; none skips)  --noop-method (POST)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
+                      --no-direct (skip claims and no-op straight to ClaimApi)  --rate R (fixed-rate phase: R claims/s, open model)
+                      --p99-at SHARE (fixed-rate phase at SHARE of the max claim rate just measured, e.g. 0.8)  --rate-seconds S (10)
+                      --lease-watch-ms N (50: Admin metrics reads around the sell-out)
         join-storm    GET /healthz then joins through the edge, same load, side by side.
                       --joins N (100000)  --concurrency N (256)  --seconds S per phase (15)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
                       --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
+        admission-accuracy  the cursor against the integral of the rate: a live rate change and a pause, read every 100 ms.
+                      --seconds S (60)  --rate N (500)  --rate-to N (800)  --change-at S (20)  --pause-at S (40)  --resume-at S (45)
+                      --sample N (500 shoppers polling for tokens)  --starts-in S (15)  --tick-ms N (100)  --edges N  --http2
+        fairness      a pre-queue joined at once, then post-start joins one by one; Spearman rho and exact FIFO by queue rank.
+                      --prequeue N (10000)  --live-joins N (2000)  --concurrency N (256)  --max-rho R (0.05)  --starts-in S (20)  --edges N  --http2
+        queue-memory  a queue filled in Redis to N members: bytes per member, and joins/s on it vs an empty queue.
+                      --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --warmup S (3)  --concurrency N (256)
+                      --max-bytes N (120)  --max-slowdown SHARE (0.2)  --keep (leave the big key)  --edges N  --http2
 
         Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
         Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done, 130 Ctrl-C.
@@ -82,11 +93,68 @@ public static class Commands
             Stock = a.Int("stock", d.Stock),
             Concurrency = a.Int("concurrency", d.Concurrency),
             BaselineSeconds = a.Int("baseline-seconds", d.BaselineSeconds),
-            NoOpPath = a.Optional("noop-path"),
+            NoOpPath = a.String("noop-path", d.NoOpPath!) is var noop && noop != "none" ? noop : null,
             NoOpMethod = a.String("noop-method", d.NoOpMethod).ToUpperInvariant(),
             TextbookPool = a.Int("textbook-pool", d.TextbookPool),
             Edges = a.Int("edges", d.Edges),
             ClaimInstances = a.Int("claim-instances", d.ClaimInstances),
+            Direct = !a.Flag("no-direct"),
+            FixedRate = a.Has("rate") ? a.Double("rate", 0) : null,
+            FixedRateShare = a.Has("p99-at") ? a.Share("p99-at", 0) : null,
+            FixedRateSeconds = a.Int("rate-seconds", d.FixedRateSeconds),
+            LeaseWatchMilliseconds = a.Int("lease-watch-ms", d.LeaseWatchMilliseconds),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static AdmissionAccuracyOptions AdmissionAccuracy(Args a)
+    {
+        var d = new AdmissionAccuracyOptions();
+        return new AdmissionAccuracyOptions
+        {
+            Seconds = a.Int("seconds", d.Seconds),
+            Rate = a.Int("rate", d.Rate),
+            RateTo = a.Int("rate-to", d.RateTo),
+            ChangeAt = a.Double("change-at", d.ChangeAt),
+            PauseAt = a.Double("pause-at", d.PauseAt),
+            ResumeAt = a.Double("resume-at", d.ResumeAt),
+            Sample = a.Int("sample", d.Sample),
+            StartsInSeconds = a.Int("starts-in", d.StartsInSeconds),
+            TickMilliseconds = a.Int("tick-ms", d.TickMilliseconds),
+            Edges = a.Int("edges", d.Edges),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static FairnessOptions Fairness(Args a)
+    {
+        var d = new FairnessOptions();
+        return new FairnessOptions
+        {
+            PreQueue = a.Int("prequeue", d.PreQueue),
+            LiveJoins = a.Int("live-joins", d.LiveJoins),
+            Concurrency = a.Int("concurrency", d.Concurrency),
+            MaxRho = a.Double("max-rho", d.MaxRho),
+            StartsInSeconds = a.Int("starts-in", d.StartsInSeconds),
+            Edges = a.Int("edges", d.Edges),
+            Http2 = a.Flag("http2"),
+        };
+    }
+
+    public static QueueMemoryOptions QueueMemory(Args a)
+    {
+        var d = new QueueMemoryOptions();
+        return new QueueMemoryOptions
+        {
+            Members = a.Int("members", d.Members),
+            Seconds = a.Int("seconds", d.Seconds),
+            Rounds = Math.Max(1, a.Int("rounds", d.Rounds)),
+            Concurrency = a.Int("concurrency", d.Concurrency),
+            WarmupSeconds = a.Int("warmup", d.WarmupSeconds),
+            MaxBytesPerMember = a.Double("max-bytes", d.MaxBytesPerMember),
+            MaxSlowdown = a.Share("max-slowdown", d.MaxSlowdown),
+            Keep = a.Flag("keep"),
+            Edges = a.Int("edges", d.Edges),
             Http2 = a.Flag("http2"),
         };
     }
@@ -133,6 +201,9 @@ public static class Commands
                 Bench.ClaimStorm.Name => Bind(args, ClaimStorm, (o, t) => Bench.ClaimStorm.RunAsync(o, t, ct)),
                 Bench.JoinStorm.Name => Bind(args, JoinStorm, (o, t) => Bench.JoinStorm.RunAsync(o, t, ct)),
                 Bench.SseFanout.Name => Bind(args, SseFanout, (o, t) => Bench.SseFanout.RunAsync(o, t, ct)),
+                Bench.AdmissionAccuracy.Name => Bind(args, AdmissionAccuracy, (o, t) => Bench.AdmissionAccuracy.RunAsync(o, t, ct)),
+                Bench.Fairness.Name => Bind(args, Fairness, (o, t) => Bench.Fairness.RunAsync(o, t, ct)),
+                Bench.QueueMemory.Name => Bind(args, QueueMemory, (o, t) => Bench.QueueMemory.RunAsync(o, t, ct)),
                 "" or "help" => throw new UsageException("name a scenario"),
                 _ => throw new UsageException($"no scenario '{args.Scenario}'"),
             };

@@ -21,6 +21,9 @@ public sealed record Target(
     /// <summary>ClaimApi processes behind the edge as `./flashsale` counted them (FLASHSALE_CLAIM_INSTANCES), when known.</summary>
     public int? ClaimInstancesRunning { get; init; }
 
+    /// <summary>ClaimApi instances' own URLs (FLASHSALE_CLAIMS), for measurements that leave the edge out; empty when not given.</summary>
+    public IReadOnlyList<Uri> ClaimApis { get; init; } = [];
+
     public static Target FromEnvironment()
     {
         static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
@@ -38,6 +41,7 @@ public sealed record Target(
             Env("FLASHSALE_RESULTS", Path.Combine(Environment.CurrentDirectory, "loadtests", "results")))
         {
             ClaimInstancesRunning = int.TryParse(Environment.GetEnvironmentVariable("FLASHSALE_CLAIM_INSTANCES"), out var n) && n > 0 ? n : null,
+            ClaimApis = [.. Env("FLASHSALE_CLAIMS", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => new Uri(c.TrimEnd('/') + "/"))],
         };
     }
 

@@ -28,4 +28,25 @@ public sealed class AdminClient(HttpClient edge, string adminKey)
             ? JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(ct), LoadJson.Default.CampaignMetrics)
             : null;
     }
+
+    /// <summary>Live tuning; throws unless Admin accepted it, since a bench that changes the rate must know the change took.</summary>
+    public async Task UpdateAdmissionAsync(string campaignId, AdmissionUpdate update, CancellationToken ct)
+    {
+        using var request = LoadHttp.Request(HttpMethod.Put, $"/api/admin/campaigns/{campaignId}/admission", jsonBody: LoadHttp.Body(update, LoadJson.Default.AdmissionUpdate));
+        request.Headers.Add("X-Api-Key", adminKey);
+        using var response = await edge.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT admission answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
+    /// <summary>Cancels a bench campaign once measured, so the edges stop ticking it; a failure here is only untidy.</summary>
+    public async Task<bool> CancelAsync(string campaignId, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/admin/campaigns/{campaignId}/cancel");
+        request.Headers.Add("X-Api-Key", adminKey);
+        using var response = await edge.SendAsync(request, ct);
+        return response.IsSuccessStatusCode;
+    }
 }

@@ -12,6 +12,9 @@ public sealed record CreateCampaign(string Name, DateTimeOffset StartsAt, int Du
 
 public sealed record CampaignCreated(string Id);
 
+/// <summary>Live admission tuning: PUT /api/admin/campaigns/{id}/admission.</summary>
+public sealed record AdmissionUpdate(int RatePerSecond, bool Paused);
+
 public sealed record QueueReply(string? Status, long? Rank, long? Ahead, double? EtaSeconds, string? AdmissionToken);
 
 public sealed record ClaimReply(string? CouponCode, string? CampaignId, string? UserId);
@@ -23,6 +26,7 @@ public sealed record CampaignMetrics(int Stock, int Claimed, int Available, int 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CreateCampaign))]
 [JsonSerializable(typeof(CampaignCreated))]
+[JsonSerializable(typeof(AdmissionUpdate))]
 [JsonSerializable(typeof(QueueReply))]
 [JsonSerializable(typeof(ClaimReply))]
 [JsonSerializable(typeof(RedeemRequest))]
