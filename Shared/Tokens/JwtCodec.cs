@@ -71,8 +71,10 @@ public sealed class JwtCodec
 
     private bool IsAlive(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters p)
     {
+        // The skew moves "now", not the token's times: after a failed signature the library passes DateTime.MinValue
+        // for an absent nbf, and MinValue - skew throws instead of answering.
         var now = time.GetUtcNow().UtcDateTime;
-        return expires is { } exp && exp.ToUniversalTime() + skew > now && (notBefore is not { } nbf || nbf.ToUniversalTime() - skew <= now);
+        return expires is { } exp && exp.ToUniversalTime() > now - skew && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + skew);
     }
 
     private static string Describe(Exception? e) => e switch

@@ -86,7 +86,7 @@ public sealed class TokenKeySet
                 errors.Add($"{at}:Kid '{k.Kid}' appears twice; each key needs its own kid.");
                 continue;
             }
-            var key = algorithm == TokenOptions.HS256 ? LoadSecret(k, at, errors) : LoadEcKey(k, at, errors, publicKeys, signers);
+            SecurityKey? key = algorithm == TokenOptions.HS256 ? LoadSecret(k, at, errors) : LoadEcKey(k, at, errors, publicKeys, signers);
             if (key is not null)
             {
                 keys.Add(key);

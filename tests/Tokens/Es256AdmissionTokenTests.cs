@@ -121,10 +121,10 @@ public sealed class Es256AdmissionTokenTests(Es256System sys)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl is { Public: true, MaxAge.TotalSeconds: >= 60 and <= 600 }, $"{response.Headers.CacheControl}");
         var keys = (await response.JsonAsync())["keys"]!.AsArray().Select(k => k!.AsObject()).ToList();
-        Assert.Equal([Es256System.CurrentKid, Es256System.PreviousKid], keys.Select(k => k["kid"]!.GetValue<string>()));
+        Assert.Equal(new[] { Es256System.CurrentKid, Es256System.PreviousKid }, keys.Select(k => k["kid"]!.GetValue<string>()));
         foreach (var k in keys)
         {
-            Assert.Equal(["kty", "crv", "x", "y", "kid", "use", "alg"], k.Select(p => p.Key));   // nothing else, "d" least of all
+            Assert.Equal(new[] { "kty", "crv", "x", "y", "kid", "use", "alg" }, k.Select(p => p.Key));   // nothing else, "d" least of all
             Assert.Equal("EC", k["kty"]!.GetValue<string>());
             Assert.Equal("P-256", k["crv"]!.GetValue<string>());
             Assert.Equal("sig", k["use"]!.GetValue<string>());

@@ -126,7 +126,7 @@ public sealed class JwtCodecTests
 
         var keys = Mint.Tokens(options, clock).PublicKeys.Keys;
 
-        Assert.Equal(["e1", "e0"], keys.Select(k => k.Kid));
+        Assert.Equal(new[] { "e1", "e0" }, keys.Select(k => k.Kid));
         Assert.All(keys, k => Assert.Equal(("EC", "P-256", "sig", "ES256", 43, 43), (k.Kty, k.Crv, k.Use, k.Alg, k.X.Length, k.Y.Length)));
     }
 }

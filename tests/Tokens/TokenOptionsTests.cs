@@ -70,6 +70,7 @@ public sealed class TokenOptionsTests
     public async Task Edge_Es256WithPublicKeysOnly_RefusesToStart()
     {
         await using var app = WaitingRoomApp.Create(FlashSaleSystem.CommonArgs(
+            "--Proxy:Admin=http://127.0.0.1:9/", "--Proxy:ClaimApi:0=http://127.0.0.1:9/",
             "--Tokens:Admission:Algorithm=ES256",
             "--Tokens:Admission:Keys:0:Secret=", $"--Tokens:Admission:Keys:0:PublicKeyPem={Pair.PublicPem}",
             "--Tokens:Admission:Keys:1:Secret=", $"--Tokens:Admission:Keys:1:PublicKeyPem={EcKeyPair.NewP256().PublicPem}"));
@@ -84,6 +85,7 @@ public sealed class TokenOptionsTests
     public async Task Edge_BadPem_RefusesToStartNamingTheKey()
     {
         await using var app = WaitingRoomApp.Create(FlashSaleSystem.CommonArgs(
+            "--Proxy:Admin=http://127.0.0.1:9/", "--Proxy:ClaimApi:0=http://127.0.0.1:9/",
             "--Tokens:Admission:Algorithm=ES256",
             "--Tokens:Admission:Keys:0:Secret=", "--Tokens:Admission:Keys:0:PrivateKeyPem=-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----",
             "--Tokens:Admission:Keys:1:Secret=", $"--Tokens:Admission:Keys:1:PublicKeyPem={Pair.PublicPem}"));
