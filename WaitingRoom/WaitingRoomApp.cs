@@ -5,6 +5,7 @@ using FlashSale.WaitingRoom.LiveUpdates;
 using FlashSale.WaitingRoom.Queue;
 using FlashSale.WaitingRoom.QueuePage;
 using FlashSale.WaitingRoom.Sessions;
+using FlashSale.WaitingRoom.Tokens;
 
 namespace FlashSale.WaitingRoom;
 
@@ -27,6 +28,7 @@ public static class WaitingRoomApp
         app.MapQueue();
         app.MapLiveUpdates();
         app.MapQueuePage();
+        app.MapJwks();
         app.MapReverseProxy();
         return app;
     }

@@ -12,6 +12,9 @@ public sealed class AdmissionTokens(IOptions<AdmissionTokenOptions> options, Tim
     public const string CampaignClaim = "cid";
     private readonly JwtCodec codec = new(options.Value, time);
 
+    /// <summary>What the edge publishes at /.well-known/jwks.json: the ES256 public keys, none in HS256 mode.</summary>
+    public JwkSet PublicKeys => new(codec.Keys.PublicKeys);
+
     public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string campaignId, TimeSpan ttl)
     {
         var expires = time.GetUtcNow() + ttl;

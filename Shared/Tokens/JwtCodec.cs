@@ -8,12 +8,15 @@ public sealed record TokenCheck(JsonWebToken? Token, string? Error)
     public bool IsValid => Token is not null;
 }
 
-/// <summary>Signs and checks HS256 JWTs against one key set, with the algorithm pinned and the clock from TimeProvider.</summary>
+/// <summary>
+/// Signs and checks JWTs against one key set (HS256 or ES256), with the algorithm pinned, the key picked by kid only,
+/// and the clock from TimeProvider.
+/// </summary>
 public sealed class JwtCodec
 {
     private readonly JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly TimeProvider time;
-    private readonly SigningCredentials signing;
+    private readonly SigningCredentials? signing;
     private readonly TokenValidationParameters validation;
     private readonly TimeSpan skew;
 
@@ -21,19 +24,17 @@ public sealed class JwtCodec
     {
         this.time = time;
         skew = TimeSpan.FromSeconds(options.ClockSkewSeconds);
-        if (options.Keys.Count == 0)
-        {
-            throw new InvalidOperationException($"{options.GetType().Name}: no signing keys are configured.");
-        }
-        var keys = options.Keys.Select(k => new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(k.Secret)) { KeyId = k.Kid }).ToList();
-        var current = keys.FirstOrDefault(k => k.KeyId == options.CurrentKid) ?? keys[0];
-        signing = new SigningCredentials(current, SecurityAlgorithms.HmacSha256);
+        Keys = TokenKeySet.Load(options, options.SectionName);
+        signing = Keys.CanSign ? new SigningCredentials(Keys.Current, Keys.SecurityAlgorithm) : null;
         validation = new TokenValidationParameters
         {
             ValidIssuer = options.Issuer,
             ValidAudience = options.Audience,
-            IssuerSigningKeys = keys,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            IssuerSigningKeys = Keys.Keys,
+            // Pinned: never the token's own say, so an HS256 token "signed" with our public key or alg none is refused.
+            ValidAlgorithms = [Keys.SecurityAlgorithm],
+            // A kid we do not hold is refused outright, instead of the library trying every key on it.
+            TryAllIssuerSigningKeys = false,
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
@@ -41,6 +42,8 @@ public sealed class JwtCodec
             LifetimeValidator = IsAlive,
         };
     }
+
+    public TokenKeySet Keys { get; }
 
     public string Create(IDictionary<string, object> claims, DateTimeOffset expires) =>
         handler.CreateToken(new SecurityTokenDescriptor
@@ -50,7 +53,8 @@ public sealed class JwtCodec
             Claims = claims,
             IssuedAt = time.GetUtcNow().UtcDateTime,
             Expires = expires.UtcDateTime,
-            SigningCredentials = signing,
+            SigningCredentials = signing ?? throw new InvalidOperationException(
+                $"The current key '{Keys.Current.KeyId}' is a public key: this service can verify {Keys.Algorithm} tokens but not sign them."),
         });
 
     public async Task<TokenCheck> ValidateAsync(string? token)
@@ -67,14 +71,17 @@ public sealed class JwtCodec
 
     private bool IsAlive(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters p)
     {
+        // The skew moves "now", not the token's times: after a failed signature the library passes DateTime.MinValue
+        // for an absent nbf, and MinValue - skew throws instead of answering.
         var now = time.GetUtcNow().UtcDateTime;
-        return expires is { } exp && exp.ToUniversalTime() + skew > now && (notBefore is not { } nbf || nbf.ToUniversalTime() - skew <= now);
+        return expires is { } exp && exp.ToUniversalTime() > now - skew && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + skew);
     }
 
     private static string Describe(Exception? e) => e switch
     {
         SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException => "The token has expired.",
-        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "The token's signature is not valid.",
+        SecurityTokenSignatureKeyNotFoundException => "The token's key id (kid) is not one we accept.",
+        SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
         SecurityTokenInvalidAlgorithmException => "The token's algorithm is not accepted.",
         SecurityTokenMalformedException => "The token is malformed.",
         null => "The token is not valid.",

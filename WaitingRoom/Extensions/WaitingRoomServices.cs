@@ -16,7 +16,7 @@ public static class WaitingRoomServices
         var services = builder.Services;
         services.AddOptions<WaitingRoomOptions>().BindConfiguration(WaitingRoomOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddRedis(builder.Configuration);
-        services.AddAdmissionTokens().AddSessionTokens();
+        services.AddAdmissionTokens(issues: true).AddSessionTokens();
         services.AddSingleton<AdmissionCursor>();
         services.AddSingleton<CampaignCache>();
         services.AddSingleton<Inventory>();

@@ -36,6 +36,8 @@ public static class Commands
         queue-memory  a queue filled in Redis to N members: bytes per member, and joins/s on it vs an empty queue.
                       --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --warmup S (3)  --concurrency N (256)
                       --max-bytes N (120)  --max-slowdown SHARE (0.2)  --keep (leave the big key)  --edges N  --http2
+        token-cost    admission-token sign and verify, HS256 and ES256, through Shared's JwtCodec on one core; no system needed.
+                      --samples N (31)  --sample-ms MS (100)  --warmup-ms MS (1000)  --core N (0; -1 unpinned)
 
         Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
         Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done, 130 Ctrl-C.
@@ -187,6 +189,26 @@ public static class Commands
         };
     }
 
+    public static TokenCostOptions TokenCost(Args a)
+    {
+        var d = new TokenCostOptions();
+        var o = new TokenCostOptions
+        {
+            Samples = a.Int("samples", d.Samples),
+            SampleMilliseconds = a.Int("sample-ms", d.SampleMilliseconds),
+            WarmupMilliseconds = a.Int("warmup-ms", d.WarmupMilliseconds),
+            Core = a.Int("core", d.Core),
+        };
+        return o switch
+        {
+            { Samples: < 1 } => throw new UsageException("--samples must be at least 1"),
+            { SampleMilliseconds: < 1 } or { WarmupMilliseconds: < 0 } => throw new UsageException("--sample-ms must be at least 1 and --warmup-ms not negative"),
+            { Core: < -1 } => throw new UsageException("--core is a core number, or -1 for unpinned"),
+            _ when o.Core >= Environment.ProcessorCount => throw new UsageException($"--core {o.Core}: this machine has cores 0-{Environment.ProcessorCount - 1}"),
+            _ => o,
+        };
+    }
+
     /// <summary>Parses, runs and reports one scenario; answers the process exit code.</summary>
     public static async Task<int> RunAsync(string[] argv, CancellationToken ct)
     {
@@ -204,6 +226,7 @@ public static class Commands
                 Bench.AdmissionAccuracy.Name => Bind(args, AdmissionAccuracy, (o, t) => Bench.AdmissionAccuracy.RunAsync(o, t, ct)),
                 Bench.Fairness.Name => Bind(args, Fairness, (o, t) => Bench.Fairness.RunAsync(o, t, ct)),
                 Bench.QueueMemory.Name => Bind(args, QueueMemory, (o, t) => Bench.QueueMemory.RunAsync(o, t, ct)),
+                Bench.TokenCost.Name => Bind(args, TokenCost, (o, t) => Bench.TokenCost.RunAsync(o, t, ct)),
                 "" or "help" => throw new UsageException("name a scenario"),
                 _ => throw new UsageException($"no scenario '{args.Scenario}'"),
             };

@@ -101,6 +101,10 @@ public static class MarkdownReport
 
     private static void AppendSteps(StringBuilder md, IReadOnlyList<StepSummary> steps)
     {
+        if (steps.Count == 0)
+        {
+            return;   // token-cost times code in-process: no requests, so no step table
+        }
         md.AppendLine("## Steps");
         md.AppendLine();
         md.AppendLine("Rates are over each step's active window (first to last answer); latency in milliseconds.");
@@ -117,6 +121,10 @@ public static class MarkdownReport
 
     private static void AppendOutcomes(StringBuilder md, IReadOnlyList<StepSummary> steps)
     {
+        if (steps.Count == 0)
+        {
+            return;
+        }
         md.AppendLine("## Outcomes by step (status and problem type)");
         md.AppendLine();
         md.AppendLine("\"refused\" is an answer the contract allows at that point (410 sold-out to a late claim, 401 to a bot); \"error\" is anything else.");

@@ -18,6 +18,8 @@ public class FlashSaleSystem : IAsyncLifetime
     public const string AdminKey = "test-admin-key";
     public const string CheckoutKey = "test-checkout-key";
     public const string AdmissionSecret = "test-admission-secret-0123456789-abcdefghij";
+    /// <summary>The key of kid test-0, the one test-1 replaced: still in the set, so tokens it signed stay valid.</summary>
+    public const string PreviousAdmissionSecret = "test-admission-previous-0123456789-abcdefgh";
     public const string SessionSecret = "test-session-secret-0123456789-abcdefghijkl";
 
     public static string Postgres => Environment.GetEnvironmentVariable("FLASHSALE_TEST_POSTGRES")
@@ -47,35 +49,52 @@ public class FlashSaleSystem : IAsyncLifetime
     public NpgsqlDataSource Db { get; private set; } = null!;
     public IConnectionMultiplexer Redis { get; private set; } = null!;
 
-    public static string[] CommonArgs(params string[] more) =>
+    /// <summary>Every service's arguments, with the HS256 admission key set (test-1 signs, test-0 is the previous key).</summary>
+    public static string[] CommonArgs(params string[] more) => [.. ServiceArgs(), .. Hs256AdmissionArgs, .. more];
+
+    public static readonly string[] Hs256AdmissionArgs =
+    [
+        "--Tokens:Admission:Keys:0:Kid=test-1",
+        $"--Tokens:Admission:Keys:0:Secret={AdmissionSecret}",
+        "--Tokens:Admission:Keys:1:Kid=test-0",
+        $"--Tokens:Admission:Keys:1:Secret={PreviousAdmissionSecret}",
+        "--Tokens:Admission:CurrentKid=test-1",
+    ];
+
+    /// <summary>The admission key set of the edge (<paramref name="edge"/>, the signer) or of ClaimApi (a verifier).</summary>
+    protected virtual string[] AdmissionArgs(bool edge) => Hs256AdmissionArgs;
+
+    /// <summary>Three by default, as `./flashsale up --claim-instances 3` runs them; a fixture that tests tokens only may run fewer.</summary>
+    protected virtual int ClaimInstanceCount => ClaimInstances;
+
+    private string[] Args(bool edge, params string[] more) => [.. ServiceArgs(), .. AdmissionArgs(edge), .. more];
+
+    private static string[] ServiceArgs() =>
     [
         "--urls=http://127.0.0.1:0",
         "--environment=Development",
         $"--ConnectionStrings:Postgres={Postgres}",
         $"--ConnectionStrings:Redis={RedisConnection}",
-        "--Tokens:Admission:Keys:0:Kid=test-1",
-        $"--Tokens:Admission:Keys:0:Secret={AdmissionSecret}",
         "--Tokens:Session:Keys:0:Kid=test-session-1",
         $"--Tokens:Session:Keys:0:Secret={SessionSecret}",
         $"--Admin:ApiKey={AdminKey}",
         $"--ClaimApi:CheckoutApiKey={CheckoutKey}",
         "--Logging:LogLevel:Default=Warning",
-        .. more,
     ];
 
     public async Task InitializeAsync()
     {
         Db = new NpgsqlDataSourceBuilder(Postgres).Build();
         Redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection);
-        AdminUrl = await StartAsync(AdminApp.Create(CommonArgs(), UseClock));
+        AdminUrl = await StartAsync(AdminApp.Create(Args(edge: false), UseClock));
         // Three claim instances behind the edge, as `./flashsale up --claim-instances 3` runs them: every test
         // exercises leases shared between instances, not just one process's memory.
-        for (var i = 0; i < ClaimInstances; i++)
+        for (var i = 0; i < ClaimInstanceCount; i++)
         {
-            ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(CommonArgs($"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}"), UseClock)));
+            ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(Args(edge: false, $"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}"), UseClock)));
         }
         EdgeUrl = await StartAsync(WaitingRoomApp.Create(
-            CommonArgs([$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
+            Args(edge: true, [$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
             UseClock));
         Edge = NewClient();
     }
@@ -106,7 +125,7 @@ public class FlashSaleSystem : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var app in Enumerable.Reverse(apps))
         {

@@ -87,15 +87,57 @@ public sealed class AdmissionTokenTests(FlashSaleSystem sys)
         var again = await sys.AdmissionTokenAsync(campaign, await sys.SessionAsync(user));
         Assert.Equal(token, again);
     }
-}
 
-internal static class Base64Url
-{
-    public static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static string Decode(string part)
+    [Fact]
+    public async Task Claim_TokenSignedWithThePreviousKey_Is201()
     {
-        var s = part.Replace('-', '+').Replace('_', '/');
-        return Encoding.UTF8.GetString(Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=')));
+        // Issued while test-0 was the current key; the rotation to test-1 kept test-0 in the set, so it still claims.
+        var (campaign, user, _) = await AdmittedAsync();
+        var beforeRotation = Mint.Tokens(Mint.Options("test-0", FlashSaleSystem.PreviousAdmissionSecret), sys.Clock);
+        var (token, _) = beforeRotation.Issue(user, campaign, TimeSpan.FromMinutes(2));
+
+        var response = await sys.ClaimAsync(campaign, token);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Issue_SignsWithTheCurrentKid()
+    {
+        var (_, _, token) = await AdmittedAsync();
+        var header = JsonNode.Parse(Base64Url.Decode(token.Split('.')[0]))!;
+        Assert.Equal("HS256", header["alg"]!.GetValue<string>());
+        Assert.Equal("test-1", header["kid"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("test-9", FlashSaleSystem.AdmissionSecret)]       // a kid we do not know, even with a secret we hold
+    [InlineData("retired", "a-retired-key-no-longer-in-the-set-0123456")]
+    public async Task Claim_UnknownKid_Is401(string kid, string secret)
+    {
+        var (campaign, user, _) = await AdmittedAsync();
+        var (token, _) = Mint.Tokens(Mint.Options(kid, secret), sys.Clock).Issue(user, campaign, TimeSpan.FromMinutes(2));
+
+        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, token), HttpStatusCode.Unauthorized, "/unauthenticated");
+    }
+
+    [Fact]
+    public async Task Claim_Es256Token_Is401BecauseTheAlgorithmIsPinned()
+    {
+        var (campaign, user, _) = await AdmittedAsync();
+        var (token, _) = Mint.Tokens(Mint.Es256Options("test-1", EcKeyPair.NewP256().PrivatePem), sys.Clock).Issue(user, campaign, TimeSpan.FromMinutes(2));
+
+        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, token), HttpStatusCode.Unauthorized, "/unauthenticated");
+    }
+
+    [Fact]
+    public async Task Jwks_Hs256_IsAnEmptySet()
+    {
+        var response = await sys.Edge.GetAsync("/.well-known/jwks.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("""{"keys":[]}""", await response.Content.ReadAsStringAsync());
+        Assert.True(response.Headers.CacheControl is { Public: true, MaxAge.TotalSeconds: >= 60 and <= 600 }, $"{response.Headers.CacheControl}");
     }
 }
