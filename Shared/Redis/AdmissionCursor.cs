@@ -7,7 +7,7 @@ namespace FlashSale.Shared.Redis;
 /// <summary>
 /// The admission cursor of DESIGN.md: <c>served</c> grows by elapsed time × rate inside one script, so any number
 /// of edge instances can tick it without a leader and the integral of the rate is never exceeded. The same script
-/// keeps the queue honest: admitted shoppers whose turn lapsed and waiting shoppers who stopped looking leave it,
+/// keeps the queue honest: admitted shoppers whose turn lapsed are set aside and waiting shoppers who stopped looking leave it,
 /// and with <c>maxActive</c> set the cursor waits while that many admitted shoppers have not finished.
 /// </summary>
 public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider time)
@@ -18,10 +18,11 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
     /// so admitted-ever = served + departed.
     /// </summary>
     public const string LeaveFunction = """
-        local function leave(adm, queue, active, seen, tokenPrefix, user, served)
+        local function leave(adm, queue, active, seen, lapsed, tokenPrefix, user, served)
             local r = redis.call('ZRANK', queue, user)
             redis.call('ZREM', active, user)
             redis.call('ZREM', seen, user)
+            redis.call('SREM', lapsed, user)
             redis.call('DEL', tokenPrefix .. user)
             if not r then return served end
             redis.call('ZREM', queue, user)
@@ -48,10 +49,15 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         local last = tonumber(h[5]) or startMs
         if last < startMs then last = startMs end
         if now >= startMs then
-            -- Admitted shoppers whose turn ran out without a claim free their place; they may join again at the back.
-            local lapsed = redis.call('ZRANGEBYSCORE', @active, '-inf', now, 'LIMIT', 0, @reap)
-            for _, user in ipairs(lapsed) do
-                served = leave(@adm, @queue, @active, @seen, @tokenPrefix, user, served)
+            -- Admitted shoppers whose turn ran out without a claim free their place against maxActive. They stay in the
+            -- queue, flagged, so nobody's rank moves (removing ranks below the cursor would skew the admission order);
+            -- one who comes back joins again at the back.
+            local lapsedNow = redis.call('ZRANGEBYSCORE', @active, '-inf', now, 'LIMIT', 0, @reap)
+            for _, user in ipairs(lapsedNow) do
+                redis.call('ZREM', @active, user)
+                redis.call('ZREM', @seen, user)
+                redis.call('DEL', @tokenPrefix .. user)
+                redis.call('SADD', @lapsed, user)
             end
             -- Waiting shoppers unseen for the position expiry lose their place; the pre-queue counts from the start.
             local expiry = tonumber(h[9]) or 0
@@ -60,7 +66,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
                 for _, user in ipairs(stale) do
                     local r = redis.call('ZRANK', @queue, user)
                     if r and r >= math.floor(served) then
-                        served = leave(@adm, @queue, @active, @seen, @tokenPrefix, user, served)
+                        served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
                     else
                         redis.call('ZREM', @seen, user)
                     end
@@ -115,6 +121,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
             queue = (RedisKey)RedisKeys.Queue(campaign.Id),
             active = (RedisKey)RedisKeys.Active(campaign.Id),
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
+            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             tokenPrefix = RedisKeys.Token(campaign.Id, ""),
             now = time.GetUtcNow().ToUnixTimeMilliseconds(),
             reap = ReapPerTick,
@@ -141,6 +148,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         queue = (RedisKey)RedisKeys.Queue(campaignId),
         active = (RedisKey)RedisKeys.Active(campaignId),
         seen = (RedisKey)RedisKeys.Seen(campaignId),
+        lapsed = (RedisKey)RedisKeys.Lapsed(campaignId),
         tokenPrefix = RedisKeys.Token(campaignId, ""),
         now = time.GetUtcNow().ToUnixTimeMilliseconds(),
         reap = ReapPerTick,

@@ -18,6 +18,9 @@ public static class RedisKeys
     /// <summary>Admitted shoppers who have neither claimed nor lapsed, scored by the deadline of their turn.</summary>
     public static string Active(string id) => $"fs:{{{id}}}:active";
 
+    /// <summary>Admitted shoppers whose turn ran out unused: still in line (ranks stay put), but out of the game.</summary>
+    public static string Lapsed(string id) => $"fs:{{{id}}}:lapsed";
+
     /// <summary>Every queued shopper scored by when they last polled or listened, for position expiry.</summary>
     public static string Seen(string id) => $"fs:{{{id}}}:seen";
 }

@@ -14,11 +14,16 @@ internal static class QueueScripts
     /// sequence (FIFO). ZADD NX and the score check make a re-join a no-op, so it never improves a place. Nobody joins
     /// a sold-out queue; the claimed count and sold-out flag come back with the rank, so a join is one round trip.
     /// </summary>
-    public static readonly LuaScript Join = LuaScript.Prepare("""
+    public static readonly LuaScript Join = LuaScript.Prepare(AdmissionCursor.LeaveFunction + "\n" + """
         local closed = redis.call('HGET', @adm, 'closed') or '0'
         local claimed = redis.call('GET', @claimed) or '0'
         if closed == '1' or tonumber(claimed) >= tonumber(@stock) then
             return { -1, '0', '1', claimed }
+        end
+        if redis.call('SISMEMBER', @lapsed, @user) == 1 then
+            -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
+            local served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, tonumber(redis.call('HGET', @adm, 'served') or '0'))
+            redis.call('HSET', @adm, 'served', tostring(served))
         end
         if not redis.call('ZSCORE', @queue, @user) then
             local score = @draw
@@ -37,7 +42,7 @@ internal static class QueueScripts
     /// </summary>
     public static readonly LuaScript Status = LuaScript.Prepare("""
         local rank = redis.call('ZRANK', @queue, @user)
-        if not rank then return { -1, '0', redis.call('HGET', @adm, 'closed') or '0' } end
+        if not rank or redis.call('SISMEMBER', @lapsed, @user) == 1 then return { -1, '0', redis.call('HGET', @adm, 'closed') or '0' } end
         redis.call('ZADD', @seen, @now, @user)
         return { rank, redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0', redis.call('GET', @token) or '',
                  redis.call('ZSCORE', @active, @user) or '' }
@@ -47,7 +52,7 @@ internal static class QueueScripts
     public static readonly LuaScript Leave = LuaScript.Prepare(AdmissionCursor.LeaveFunction + "\n" + """
         local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
         if not redis.call('ZSCORE', @queue, @user) then return 0 end
-        served = leave(@adm, @queue, @active, @seen, @tokenPrefix, @user, served)
+        served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
         redis.call('HSET', @adm, 'served', tostring(served))
         return 1
         """);

@@ -30,6 +30,9 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             adm = (RedisKey)RedisKeys.Admission(campaign.Id),
             claimed = (RedisKey)RedisKeys.Claimed(campaign.Id),
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
+            active = (RedisKey)RedisKeys.Active(campaign.Id),
+            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
+            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
             user = userId,
             draw,
             now = now.ToUnixTimeMilliseconds(),
@@ -48,6 +51,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             adm = (RedisKey)RedisKeys.Admission(campaign.Id),
             active = (RedisKey)RedisKeys.Active(campaign.Id),
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
+            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             tokenPrefix = RedisKeys.Token(campaign.Id, ""),
             user = userId,
         }) == 1;
@@ -62,6 +66,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             token = (RedisKey)RedisKeys.Token(campaign.Id, userId),
             active = (RedisKey)RedisKeys.Active(campaign.Id),
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
+            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             user = userId,
             now = now.ToUnixTimeMilliseconds(),
         });

@@ -69,8 +69,13 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
         Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, idle))["status"]!.GetValue<string>());
         sys.Clock.Advance(TimeSpan.FromSeconds(6));
         await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, token), HttpStatusCode.Unauthorized, "/unauthenticated");
+        // The lapsed shopper keeps its rank in Redis (nobody's place moves) until it comes back, at the back of the line.
+        Assert.Equal(2, await sys.Redis.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+        var back = await sys.JoinAsync(campaign, idle);
+        Assert.Equal(("waiting", 2L), (back["status"]!.GetValue<string>(), back["rank"]!.GetValue<long>()));
+        Assert.Equal("admitted", (await sys.QueueStatusAsync(campaign, next))["status"]!.GetValue<string>());
         var admission = await sys.Redis.GetDatabase().HashGetAsync(RedisKeys.Admission(campaign), ["served", "departed"]);
-        // Two admitted ever: the cursor counts the one still in line, departed the one whose turn lapsed.
+        // Two admitted ever: the cursor counts the one still in line, departed the one whose turn lapsed and who left.
         Assert.Equal(2, double.Parse((string)admission[0]!, CultureInfo.InvariantCulture) + (long)admission[1]);
     }
 
