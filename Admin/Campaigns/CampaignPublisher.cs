@@ -38,10 +38,12 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
             try
             {
                 var now = time.GetUtcNow();
+                var ended = new List<RedisValue>();
                 foreach (var listed in await store.ListAsync(stoppingToken))
                 {
                     if (listed.EndsAt <= now)
                     {
+                        ended.Add(listed.Id);
                         continue;
                     }
                     var published = await redis.GetDatabase().StringGetAsync(RedisKeys.Campaign(listed.Id));
@@ -50,6 +52,12 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
                     {
                         await publisher.PublishAsync(fresh);
                     }
+                }
+                // Every edge walks the index on each admission tick: ended campaigns leave it so that walk stays as
+                // short as the list of live and upcoming ones. Their own keys stay for the pages that still ask.
+                if (ended.Count > 0)
+                {
+                    await redis.GetDatabase().SetRemoveAsync(RedisKeys.CampaignIndex, [.. ended]);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -52,14 +52,13 @@ public sealed class CampaignCache
     public async Task<IReadOnlyList<Campaign>> ListAsync()
     {
         var ids = await redis.GetDatabase().SetMembersAsync(RedisKeys.CampaignIndex);
-        var list = new List<Campaign>(ids.Length);
-        foreach (var id in ids)
+        // Looked up together: the admission tick walks this list every 100 ms, and cache misses must not queue up.
+        var lookups = new Task<Campaign?>[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
         {
-            if (await GetAsync(id!) is { } c)
-            {
-                list.Add(c);
-            }
+            lookups[i] = GetAsync(ids[i]!).AsTask();
         }
-        return list;
+        var found = await Task.WhenAll(lookups);
+        return [.. found.OfType<Campaign>()];
     }
 }
