@@ -76,12 +76,17 @@ internal sealed class EventStream(CampaignFeed feed, Session session, QueueServi
                 wrote = Write(writer, now.InventoryFrame);
             }
             sent = now;
-            wrote |= await AdmitIfDueAsync(writer, now);
             if (pulse.Heartbeat)
             {
                 wrote = Write(writer, SseFrames.Ping);
             }
+            // The broadcast goes out before this listener's own admission check: that check is a Redis round trip,
+            // and thousands of them due in the same tick must not hold back everyone's cursor.
             if (wrote && (await writer.FlushAsync(ct)).IsCompleted)
+            {
+                return;
+            }
+            if (await AdmitIfDueAsync(writer, now) && (await writer.FlushAsync(ct)).IsCompleted)
             {
                 return;
             }
