@@ -64,17 +64,15 @@ public static class JoinStorm
         // browser does, and polls with it afterwards.
         var sessions = new string[o.Joins];
         Parallel.For(0, o.Joins, i => sessions[i] = minter.Mint(setup.UserId(i)));
-        var joinedFlags = new bool[o.Joins];
         var joins = new Scenario(Step, async ctx =>
         {
             var started = Stopwatch.GetTimestamp();
             var session = sessions[ctx.Iteration];
-            joinedFlags[ctx.Iteration] = true;
             var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
             ctx.Metrics.Step(Step).Record(started, reply.ToOutcome());
         }, [Simulation.KeepConstant(o.Concurrency, during)]) { MaxIterations = o.Joins };
-        await ScenarioRunner.RunAsync(joins, metrics, ct);
-        var joined = Array.FindIndex(joinedFlags, j => !j) is var end and >= 0 ? end : joinedFlags.Length;
+        // Iterations are handed out in order, so shoppers 0..n-1 are the ones that joined.
+        var joined = (int)(await ScenarioRunner.RunAsync(joins, metrics, ct)).Iterations;
         var polls = new Scenario(StatusStep, async ctx =>
         {
             var started = Stopwatch.GetTimestamp();

@@ -35,14 +35,10 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
     public async Task<TextbookRun> RunOverHttpAsync(LoadHttp http, string campaignId, string?[] tokens, int stock, int concurrency, RunMetrics metrics, CancellationToken ct)
     {
         await using var db = new NpgsqlDataSourceBuilder(postgres).Build();
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        {
-            await conn.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
-        }
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
         // The key ClaimApi's textbook endpoint decrements (FlashSale.ClaimApi.Bench.TextbookClaimApi.StockKey).
         var key = $"bench:textbook:{{{campaignId}}}:stock";
-        await mux.GetDatabase().StringSetAsync(key, stock, TimeSpan.FromHours(1));
+        await PrepareAsync(db, mux.GetDatabase(), key, stock, ct);
 
         long won = 0, lastWinAt = 0;
         var firstAt = Stopwatch.GetTimestamp();
@@ -64,28 +60,17 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
         }, [Simulation.KeepConstant(concurrency, TimeSpan.FromMinutes(10))]) { MaxIterations = tokens.Length };
         var run = await ScenarioRunner.RunAsync(scenario, metrics, ct);
 
-        long stored;
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        {
-            stored = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from bench_textbook_claims where run_id = @campaignId", new { campaignId }, cancellationToken: ct));
-        }
-        await mux.GetDatabase().KeyDeleteAsync(key);
-        var soldOutAfter = lastWinAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstAt, lastWinAt);
-        return new TextbookRun(run, won, stored, soldOutAfter);
+        return await TallyAsync(db, mux.GetDatabase(), campaignId, key, run, won, firstAt, lastWinAt, ct);
     }
 
     public async Task<TextbookRun> RunAsync(string runId, int stock, int claimers, int concurrency, RunMetrics metrics, CancellationToken ct)
     {
         var builder = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = poolSize, MinPoolSize = Math.Min(poolSize, concurrency) };
         await using var db = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        {
-            await conn.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
-        }
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
         var r = mux.GetDatabase();
         var key = $"bench:textbook:{runId}:stock";
-        await r.StringSetAsync(key, stock, TimeSpan.FromHours(1));
+        await PrepareAsync(db, r, key, stock, ct);
 
         long won = 0, lastWinAt = 0;
         var firstAt = Stopwatch.GetTimestamp();
@@ -117,12 +102,28 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
         }, [Simulation.KeepConstant(concurrency, TimeSpan.FromMinutes(10))]) { MaxIterations = claimers };
         var run = await ScenarioRunner.RunAsync(scenario, metrics, ct);
 
+        return await TallyAsync(db, r, runId, key, run, won, firstAt, lastWinAt, ct);
+    }
+
+    private static async Task PrepareAsync(NpgsqlDataSource db, IDatabase redis, string stockKey, int stock, CancellationToken ct)
+    {
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await conn.ExecuteAsync(new CommandDefinition(CreateTable, cancellationToken: ct));
+        }
+        await redis.StringSetAsync(stockKey, stock, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>Rows really stored for the run (not just 201s counted), and the stock key cleaned up.</summary>
+    private static async Task<TextbookRun> TallyAsync(
+        NpgsqlDataSource db, IDatabase redis, string runId, string stockKey, ScenarioRun run, long won, long firstAt, long lastWinAt, CancellationToken ct)
+    {
         long stored;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             stored = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from bench_textbook_claims where run_id = @runId", new { runId }, cancellationToken: ct));
         }
-        await r.KeyDeleteAsync(key);
+        await redis.KeyDeleteAsync(stockKey);
         var soldOutAfter = lastWinAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(firstAt, lastWinAt);
         return new TextbookRun(run, won, stored, soldOutAfter);
     }
