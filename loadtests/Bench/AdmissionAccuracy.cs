@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Checks;
@@ -62,16 +61,11 @@ public static class AdmissionAccuracy
 
     public static async Task<RunResult> RunAsync(AdmissionAccuracyOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
+        using var start = await BenchStart.OpenAsync(target, "aa", o.Edges, 64, o.Http2, ct);
+        var (metrics, startedAt, origin, http, tag, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Tag, start.Minter);
         var tick = o.TickMilliseconds / 1000.0;
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], 64, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "aa" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var admin = new AdminClient(http.For(0), target.AdminKey);
-        var setup = new BenchSetup(http, admin, minter, metrics, tag);
+        var admin = start.Admin;
+        var setup = start.Setup;
         await using var mux = await ConnectionMultiplexer.ConnectAsync(target.Redis);
         var redis = mux.GetDatabase();
 
@@ -208,7 +202,7 @@ public static class AdmissionAccuracy
                 new("queue", $"{Count(queueLength)} members ({Count(filler)} written to Redis as pre-queue draws, {Count(joined)} joined through the edge)"),
                 new("edge tick", $"{o.TickMilliseconds} ms"), new("edges", string.Join(", ", http.Edges)),
             ],
-            metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList(),
+            sampler.Summaries(),
             checks, [], tallies,
             [
                 "The integral uses the instant Admin answered each PUT; Admin settles the cursor at the old rate and applies the new one before it answers, so a PUT's latency is the uncertainty of its switch instant (listed above).",

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Checks;
@@ -64,19 +63,12 @@ public static class ClaimStorm
 
     public static async Task<RunResult> RunAsync(ClaimStormOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "cs" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var admin = new AdminClient(http.For(0), target.AdminKey);
+        using var start = await BenchStart.OpenAsync(target, "cs", o.Edges, o.Concurrency, o.Http2, ct);
+        var (metrics, startedAt, origin, http, tag, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Tag, start.Minter);
+        var admin = start.Admin;
         var notes = new List<string>();
         var tallies = new List<Tally>();
-        var progress = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
-            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
-            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+        var progress = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progress);
 
         var edge = await PrepareAsync("edge", new BenchSetup(http, admin, minter, metrics, tag), o.Stock, o.Claimers, o.Concurrency, ct);
@@ -135,7 +127,7 @@ public static class ClaimStorm
         }
         await sampler.DisposeAsync();
 
-        var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        var steps = sampler.Summaries();
         double Rate(string step) => steps.FirstOrDefault(s => s.Name == step)?.RatePerSecond ?? double.NaN;
         var ratios = new List<Ratio>
         {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Checks;
@@ -50,15 +49,10 @@ public static class Fairness
 
     public static async Task<RunResult> RunAsync(FairnessOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "fa" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var admin = new AdminClient(http.For(0), target.AdminKey);
-        var setup = new BenchSetup(http, admin, minter, metrics, tag);
+        using var start = await BenchStart.OpenAsync(target, "fa", o.Edges, o.Concurrency, o.Http2, ct);
+        var (metrics, startedAt, origin, http, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Minter);
+        var admin = start.Admin;
+        var setup = start.Setup;
         await using var mux = await ConnectionMultiplexer.ConnectAsync(target.Redis);
         var redis = mux.GetDatabase();
         // A slow cursor: nobody leaves the queue, so ranks stay what the joins made them whatever it admits.
@@ -121,7 +115,7 @@ public static class Fairness
                 new("post-start joins", $"{Count(o.LiveJoins)}, one at a time"), new("pre-queue |rho| bound", o.MaxRho.ToString("0.###", CultureInfo.InvariantCulture)),
                 new("edges", string.Join(", ", http.Edges)), new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"),
             ],
-            metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList(),
+            sampler.Summaries(),
             checks, [],
             [.. statuses.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new Tally($"answers {s.Key}", Count(s.Value)))],
             [

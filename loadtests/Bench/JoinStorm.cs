@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Http;
@@ -38,24 +37,17 @@ public static class JoinStorm
 
     public static async Task<RunResult> RunAsync(JoinStormOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "js" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var admin = new AdminClient(http.For(0), target.AdminKey);
-        var setup = new BenchSetup(http, admin, minter, metrics, tag);
+        using var start = await BenchStart.OpenAsync(target, "js", o.Edges, o.Concurrency, o.Http2, ct);
+        var (metrics, startedAt, origin, http, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Minter);
+        var admin = start.Admin;
+        var setup = start.Setup;
         var campaignId = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: o.Live ? 2 : 3600, durationSeconds: 3600, ct);
         if (o.Live)
         {
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
         }
 
-        var progress = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
-            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
-            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+        var progress = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progress);
         var during = TimeSpan.FromSeconds(o.Seconds);
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
@@ -91,7 +83,7 @@ public static class JoinStorm
         {
             queueLength = await mux.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaignId));
         }
-        var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        var steps = sampler.Summaries();
         var join = steps.First(s => s.Name == Step);
         var healthz = steps.First(s => s.Name == Baselines.Healthz);
         var status = steps.FirstOrDefault(s => s.Name == StatusStep);

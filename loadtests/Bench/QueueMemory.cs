@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Checks;
 using FlashSale.LoadTests.Cli;
@@ -54,15 +53,10 @@ public static class QueueMemory
 
     public static async Task<RunResult> RunAsync(QueueMemoryOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "qm" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var admin = new AdminClient(http.For(0), target.AdminKey);
-        var setup = new BenchSetup(http, admin, minter, metrics, tag);
+        using var start = await BenchStart.OpenAsync(target, "qm", o.Edges, o.Concurrency, o.Http2, ct);
+        var (metrics, startedAt, origin, http, tag, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Tag, start.Minter);
+        var admin = start.Admin;
+        var setup = start.Setup;
         var redisOptions = ConfigurationOptions.Parse(target.Redis);
         // CONFIG and INFO are admin commands; this is the private Redis `./flashsale up` started.
         redisOptions.AllowAdmin = true;
@@ -106,9 +100,7 @@ public static class QueueMemory
             throw;
         }
 
-        var progressJoins = new Progress(Name, row => new ProgressStatus(string.Join(" | ", metrics.Steps
-            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
-            .Select(s => $"{s.Name} {N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+        var progressJoins = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progressJoins);
         var rates = new Dictionary<string, List<double>> { [empty] = [], [full] = [] };
         long user = 0;
@@ -168,7 +160,7 @@ public static class QueueMemory
                 new("join concurrency", Count(o.Concurrency)), new("join seconds per phase", Count(o.Seconds)), new("rounds", Count(o.Rounds)),
                 new("edges", string.Join(", ", http.Edges)),
             ],
-            metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList(),
+            sampler.Summaries(),
             checks,
             [new($"joins per second: {Count(o.Members)} queue ÷ empty queue", "full", fullRate, "empty", emptyRate)],
             [

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Http;
@@ -44,14 +43,9 @@ public static class SseFanout
 
     public static async Task<RunResult> RunAsync(SseFanoutOptions o, Target target, CancellationToken ct)
     {
-        var metrics = new RunMetrics();
-        var startedAt = DateTimeOffset.UtcNow;
-        var origin = Stopwatch.GetTimestamp();
-        using var http = new LoadHttp([.. target.Edges.Take(o.Edges)], 64, o.Http2, TimeSpan.FromSeconds(30));
-        await Preflight.EdgesHealthyAsync(http, ct);
-        var tag = "sf" + RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var minter = new SessionMinter(target.Session, TimeSpan.FromHours(3));
-        var setup = new BenchSetup(http, new AdminClient(http.For(0), target.AdminKey), minter, metrics, tag);
+        using var start = await BenchStart.OpenAsync(target, "sf", o.Edges, 64, o.Http2, ct);
+        var (metrics, startedAt, origin, http, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Minter);
+        var setup = start.Setup;
         var campaignId = await setup.CreateCampaignAsync(stock: 1_000_000, o.Rate, o.StartsInSeconds + 5, durationSeconds: 3600, ct);
         await setup.JoinAsync(campaignId, o.Listeners, 64, ct);
 
@@ -141,7 +135,7 @@ public static class SseFanout
             client.Dispose();
         }
 
-        var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        var steps = sampler.Summaries();
         var connected = steps.FirstOrDefault(s => s.Name == Connect)?.Ok ?? 0;
         var notes = new List<string>();
         if (connected == 0)

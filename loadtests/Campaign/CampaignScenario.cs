@@ -89,7 +89,7 @@ public static class CampaignScenario
             new CheckInput(campaignId, [.. book.Coupons], [.. book.Redemptions], member => JoinOf(book, member)),
             target.Postgres, target.Redis, ct);
 
-        var steps = metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = sampler.Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        var steps = sampler.Summaries();
         var result = new RunResult(
             Name, startedAt, duration,
             Parameters(options, target, campaignId, book.Tag),

@@ -11,6 +11,12 @@ public sealed record ProgressStatus(string Text, double? Done, TimeSpan? AtLeast
 /// </summary>
 public sealed class Progress(string scenario, Func<IReadOnlyDictionary<string, double>, ProgressStatus> status, TextWriter? output = null)
 {
+    /// <summary>A progress line of the rate of every step that has answered something.</summary>
+    public static Progress StepRates(string scenario, RunMetrics metrics) =>
+        new(scenario, row => new ProgressStatus(string.Join(" | ", metrics.Steps
+            .Where(s => row.GetValueOrDefault(SeriesNames.Rate(s.Name)) > 0)
+            .Select(s => $"{s.Name} {Report.Format.N(row[SeriesNames.Rate(s.Name)])}/s")), null));
+
     private readonly TextWriter output = output ?? Console.Error;
     private readonly bool inPlace = output is null && !Console.IsErrorRedirected;
     private TimeSpan? lastLine;

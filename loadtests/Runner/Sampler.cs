@@ -28,6 +28,10 @@ public sealed class Sampler : IAsyncDisposable
 
     public TimeSeries Series { get; } = new();
 
+    /// <summary>Every step's summary, with its peak rate taken from the per-second series.</summary>
+    public List<StepSummary> Summaries() =>
+        metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(startedAt);
 
     private async Task RunAsync()
