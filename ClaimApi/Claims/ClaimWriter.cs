@@ -59,10 +59,17 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
             await using var conn = await db.OpenConnectionAsync();
             var inserted = (await conn.QueryAsync<string>(
                 """
-                with ins as (
-                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)
+                with batch as (
                     select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
                                          @expiresAt::timestamptz[], @holdUntil::timestamptz[])
+                        as b(campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)),
+                ins as (
+                    -- The joins stand in for foreign keys (migration 004): a row lands only in an open lease of its campaign,
+                    -- and not once the campaign is cancelled, however fresh this instance's copy of the campaign is.
+                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)
+                    select b.* from batch b
+                    join leases l on l.id = b.lease_id and l.campaign_id = b.campaign_id and l.closed_at is null
+                    join campaigns c on c.id = b.campaign_id and c.cancelled_at is null
                     on conflict (campaign_id, user_id) where status in ('claimed', 'redeemed') do nothing
                     returning coupon_code, lease_id),
                 counted as (
@@ -113,13 +120,14 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
                 {
                     if (claim.Done.TrySetResult(existing.TryGetValue((claim.CampaignId, claim.UserId), out var held)
                         ? new ClaimOutcome(null, held, null)
-                        : new ClaimOutcome(null, null, new InvalidOperationException("The claim conflicted but its holder was not found."))))
+                        : new ClaimOutcome(null, null, new InvalidOperationException("The claim was not written: its lease is closed, its campaign cancelled, or its holder not found."))))
                     {
                         claim.Stock.Settle(claim.Slot, committed: false);
                     }
                 }
             }
-            await SignalAsync(batch.Where(c => inserted.Contains(c.Code)).Select(Response).ToList());
+            // Not awaited: the next batch should not wait on Redis, and a lost signal only delays a display.
+            _ = SignalAsync(batch.Where(c => inserted.Contains(c.Code)).Select(Response).ToList());
         }
         catch (Exception e)
         {

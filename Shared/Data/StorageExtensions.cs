@@ -12,7 +12,13 @@ public static class StorageExtensions
         var cs = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(cs).Build());
+        var builder = new NpgsqlConnectionStringBuilder(cs);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The same few statements run thousands of times a second; prepared once per connection they skip parse and plan.
+            builder.MaxAutoPrepare = 32;
+        }
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(builder.ConnectionString).Build());
         return services;
     }
 

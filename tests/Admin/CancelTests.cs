@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using Dapper;
+using FlashSale.Tests.Claims;
 using FlashSale.Tests.Infrastructure;
 
 namespace FlashSale.Tests.Admin;
@@ -46,6 +48,26 @@ public sealed class CancelTests(FlashSaleSystem sys)
         await sys.NudgeAsync(3);
         Assert.Equal(served, await sys.Redis.GetDatabase().HashGetAsync(Shared.Redis.RedisKeys.Admission(campaign), "served"));
         Assert.Equal("cancelled", (await sys.Edge.GetFromJsonNodeAsync($"/api/campaigns/{campaign}"))["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Cancel_ClaimInTheSecondClaimApiStillTrustsLive_IsNotWritten_UnitStaysInStock()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10);
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        // The first claim makes ClaimApi read the campaign as live and lease units; the clock then stands still, so
+        // its one-second trust in that read outlasts the cancel.
+        Assert.Equal(HttpStatusCode.Created, (await sys.ClaimAsync(campaign, Mint.Token(campaign, "before-cancel", sys.Clock))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await sys.PostAdminAsync($"/api/admin/campaigns/{campaign}/cancel", new { })).StatusCode);
+
+        var late = await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock));
+
+        await Api.AssertProblemAsync(late, HttpStatusCode.ServiceUnavailable, "/overloaded");
+        await using var conn = await sys.Db.OpenConnectionAsync();
+        Assert.Equal(["before-cancel"], await conn.QueryAsync<string>("select user_id from claims where campaign_id = @campaign", new { campaign }));
+        await InventoryAssert.BalancesAsync(conn, campaign);
+        sys.Clock.Advance(TimeSpan.FromSeconds(2));
+        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock)), HttpStatusCode.Conflict, "/not-live");
     }
 
     [Fact]
