@@ -46,13 +46,13 @@ public sealed class BrowserSystem : IAsyncLifetime
         });
     }
 
-    public async Task<string> CreateCampaignAsync(int stock, int rate, double startsInSeconds)
+    public async Task<string> CreateCampaignAsync(int stock, int rate, double startsInSeconds, string name = "Browser sale: 20% off")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/campaigns")
         {
             Content = JsonContent.Create(new
             {
-                name = "Browser sale: 20% off",
+                name,
                 startsAt = DateTimeOffset.UtcNow.AddSeconds(startsInSeconds),
                 durationSeconds = 120,
                 stock,
