@@ -1,5 +1,4 @@
 using FlashSale.Shared.Hosting;
-using FlashSale.Shared.Problems;
 
 namespace FlashSale.Admin.Dashboard;
 
@@ -16,8 +15,7 @@ public static class DashboardApi
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         app.MapGet("/admin", (HttpContext http) => Assets.Serve(http, "dashboard.html"));
-        app.MapGet("/admin/assets/{name}", (string name, HttpContext http) =>
-            name != "dashboard.html" && Assets.Contains(name) ? Assets.Serve(http, name) : Problem.NotFound($"No asset '{name}'."));
+        Assets.MapAssets(app, "/admin/assets", "dashboard.html");
         return app;
     }
 }

@@ -1,7 +1,10 @@
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
+using FlashSale.Shared.Problems;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 
 namespace FlashSale.Shared.Hosting;
@@ -26,7 +29,10 @@ public sealed class EmbeddedAssets
         assets = names.Select(name => Load(assembly, resourcePrefix, name)).ToFrozenDictionary(a => a.Name);
     }
 
-    public bool Contains(string name) => assets.ContainsKey(name);
+    /// <summary>Maps <c>{path}/{name}</c> to every asset but <paramref name="page"/>, which has an address of its own.</summary>
+    public RouteHandlerBuilder MapAssets(IEndpointRouteBuilder app, string path, string page) =>
+        app.MapGet(path + "/{name}", (string name, HttpContext http) =>
+            name != page && assets.ContainsKey(name) ? Serve(http, name) : Problem.NotFound($"No asset '{name}'."));
 
     public IResult Serve(HttpContext http, string name)
     {

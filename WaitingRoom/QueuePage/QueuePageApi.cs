@@ -18,8 +18,7 @@ public static class QueuePageApi
     {
         app.MapGet("/c/{id}", (string id, HttpContext http) =>
             CampaignIds.IsWellFormed(id) ? Assets.Serve(http, "queue.html") : Problem.NotFound($"No campaign '{id}'."));
-        app.MapGet("/c/assets/{name}", (string name, HttpContext http) =>
-            name != "queue.html" && Assets.Contains(name) ? Assets.Serve(http, name) : Problem.NotFound($"No asset '{name}'."));
+        Assets.MapAssets(app, "/c/assets", "queue.html");
         return app;
     }
 }

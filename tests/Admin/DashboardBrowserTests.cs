@@ -15,15 +15,9 @@ public sealed class DashboardBrowserTests(BrowserSystem sys)
     {
         // Shaped like the campaign `./flashsale up` seeds.
         var demo = await sys.CreateCampaignAsync(stock: 1000, rate: 50, startsInSeconds: 120, name: "Demo: 1,000 coupons at 20% off");
-        await using var context = await sys.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-            DeviceScaleFactor = 2,
-            IsMobile = true,
-            HasTouch = true,
-        });
+        await using var context = await sys.NewPhoneContextAsync(height: 844);
         var page = await context.NewPageAsync();
-        var errors = ScriptErrors(page);
+        var errors = BrowserSystem.ScriptErrors(page, refusalsExpected: true);
 
         await page.GotoAsync(new Uri(sys.EdgeUrl, "/admin").ToString());
         await page.WaitForSelectorAsync("body[data-view=key]");
@@ -63,7 +57,7 @@ public sealed class DashboardBrowserTests(BrowserSystem sys)
     {
         await using var context = await sys.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
-        var errors = ScriptErrors(page);
+        var errors = BrowserSystem.ScriptErrors(page, refusalsExpected: true);
         await page.GotoAsync(new Uri(sys.EdgeUrl, "/admin").ToString());
         await page.FillAsync("#key", FlashSaleSystem.AdminKey);
         await page.ClickAsync("#key-form button[type=submit]");
@@ -105,21 +99,6 @@ public sealed class DashboardBrowserTests(BrowserSystem sys)
         await page.WaitForFunctionAsync("() => document.getElementById('c-state').textContent === 'cancelled'");
         Assert.True(await page.IsDisabledAsync("#apply-admission"));
         Assert.Empty(errors);
-    }
-
-    /// <summary>Uncaught exceptions and console errors; a refused key or form is an answer the page shows, not a script error.</summary>
-    private static List<string> ScriptErrors(IPage page)
-    {
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        page.Console += (_, m) =>
-        {
-            if (m.Type == "error" && !m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
-            {
-                errors.Add(m.Text);
-            }
-        };
-        return errors;
     }
 
     private Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, object? body = null)

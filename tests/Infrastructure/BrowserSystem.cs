@@ -67,6 +67,34 @@ public sealed class BrowserSystem : IAsyncLifetime
         return JsonNode.Parse(body)!["id"]!.GetValue<string>();
     }
 
+    /// <summary>A phone's screen (390 px wide at 2×, touch): the pages must work there first.</summary>
+    public Task<IBrowserContext> NewPhoneContextAsync(int height = 760) =>
+        Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = height },
+            DeviceScaleFactor = 2,
+            IsMobile = true,
+            HasTouch = true,
+        });
+
+    /// <summary>
+    /// Uncaught exceptions and console errors of <paramref name="page"/> from now on. With <paramref name="refusalsExpected"/>,
+    /// Chromium's "Failed to load resource" lines are left out: an API's 4xx the page shows is an answer, not a script error.
+    /// </summary>
+    public static List<string> ScriptErrors(IPage page, bool refusalsExpected = false)
+    {
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error" && !(refusalsExpected && m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)))
+            {
+                errors.Add(m.Text);
+            }
+        };
+        return errors;
+    }
+
     public async Task<string> SessionAsync(string userId)
     {
         var response = await Edge.PostAsJsonAsync("/api/dev/sessions", new { userId });
