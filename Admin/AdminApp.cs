@@ -1,4 +1,5 @@
 using FlashSale.Admin.Campaigns;
+using FlashSale.Admin.Dashboard;
 using FlashSale.Admin.Extensions;
 using FlashSale.Shared.Hosting;
 
@@ -16,6 +17,7 @@ public static class AdminApp
         var app = builder.Build();
         app.UseServiceDefaults();
         app.MapAdminCampaigns();
+        app.MapDashboard();
         return app;
     }
 }

@@ -54,24 +54,7 @@ public static class CampaignValidation
         }
 
         ValidateCoupon(r.Coupon, Fail);
-        var tokenTtl = r.Admission?.TokenTtlSeconds ?? 120;
-        var positionExpiry = r.Admission?.PositionExpirySeconds ?? AdmissionSettings.DefaultPositionExpirySeconds;
-        if (r.Admission is not { } admission)
-        {
-            Fail("admission", "Admission settings are required.");
-        }
-        else
-        {
-            ValidateRate(admission.RatePerSecond, admission.MaxActive, Fail);
-            if (tokenTtl is < 10 or > 3600)
-            {
-                Fail("admission.tokenTtlSeconds", "The token lifetime must be between 10 and 3600 seconds.");
-            }
-            if (positionExpiry is < 60 or > 3600)
-            {
-                Fail("admission.positionExpirySeconds", "The position expiry must be between 60 and 3600 seconds.");
-            }
-        }
+        var admission = ValidateAdmission(r.Admission, Fail);
 
         if (r.RequireRegistration == true)
         {
@@ -96,10 +79,38 @@ public static class CampaignValidation
             r.Stock!.Value,
             perUser,
             new CouponSettings(c.Kind!, c.Value!.Value, c.MinOrderAmount, c.MaxDiscount, c.ValidForSeconds, c.HoldSeconds),
-            new AdmissionSettings(r.Admission!.RatePerSecond!.Value, r.Admission.MaxActive, tokenTtl, PositionExpirySeconds: positionExpiry),
+            admission!,
             null,
             now);
         return (campaign, errors);
+    }
+
+    /// <summary>The admission rules alone: the only settings a live campaign may change. Null when any is broken.</summary>
+    public static AdmissionSettings? ValidateAdmission(AdmissionRequest? r, Action<string, string> fail)
+    {
+        if (r is null)
+        {
+            fail("admission", "Admission settings are required.");
+            return null;
+        }
+        var broken = false;
+        void Fail(string field, string message)
+        {
+            broken = true;
+            fail(field, message);
+        }
+        ValidateRate(r.RatePerSecond, r.MaxActive, Fail);
+        var tokenTtl = r.TokenTtlSeconds ?? 120;
+        if (tokenTtl is < 10 or > 3600)
+        {
+            Fail("admission.tokenTtlSeconds", "The token lifetime must be between 10 and 3600 seconds.");
+        }
+        var positionExpiry = r.PositionExpirySeconds ?? AdmissionSettings.DefaultPositionExpirySeconds;
+        if (positionExpiry is < 60 or > 3600)
+        {
+            Fail("admission.positionExpirySeconds", "The position expiry must be between 60 and 3600 seconds.");
+        }
+        return broken ? null : new AdmissionSettings(r.RatePerSecond!.Value, r.MaxActive, tokenTtl, PositionExpirySeconds: positionExpiry);
     }
 
     public static void ValidateRate(int? rate, int? maxActive, Action<string, string> fail)

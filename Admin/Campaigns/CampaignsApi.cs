@@ -38,6 +38,7 @@ public static class CampaignsApi
         group.MapPost("/campaigns", CreateAsync);
         group.MapGet("/campaigns", ListAsync);
         group.MapGet("/campaigns/{id}", GetAsync);
+        group.MapPatch("/campaigns/{id}", CampaignUpdate.PatchAsync);
         group.MapGet("/campaigns/{id}/metrics", async (string id, CampaignMetrics metrics) =>
             await metrics.ReadAsync(id) is { } m ? Results.Ok(m) : Problem.NotFound($"No campaign '{id}'."));
         group.MapPut("/campaigns/{id}/admission", UpdateAdmissionAsync);
@@ -147,6 +148,6 @@ public static class CampaignsApi
         return TypedResults.Ok(CampaignResponse.From(campaign, await store.RemainingAsync(id), now));
     }
 
-    private static string Actor(HttpContext http) =>
+    internal static string Actor(HttpContext http) =>
         http.Request.Headers["X-Actor"].ToString() is { Length: > 0 and <= 100 } actor ? actor : "admin";
 }

@@ -18,6 +18,13 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         return row?.ToCampaign();
     }
 
+    /// <summary>The row locked until <paramref name="tx"/> ends, so a read-merge-write cannot lose a cancel or a rate change made meanwhile.</summary>
+    public static async Task<Campaign?> GetForUpdateAsync(string id, NpgsqlConnection conn, NpgsqlTransaction tx)
+    {
+        var row = await conn.QuerySingleOrDefaultAsync<Row>($"select {Columns} from campaigns where id = @id for update", new { id }, tx);
+        return row?.ToCampaign();
+    }
+
     public async Task<IReadOnlyList<Campaign>> ListAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -48,15 +55,36 @@ public sealed class CampaignStore(NpgsqlDataSource db)
             values (@Id, @Name, @StartsAt, @EndsAt, @Stock, @Stock, @PerUserLimit, @Kind, @Value, @MinOrderAmount, @MaxDiscount,
                 @ValidForSeconds, @HoldSeconds, @RatePerSecond, @MaxActive, @TokenTtlSeconds, @Paused, @PositionExpirySeconds, @CreatedAt)
             """,
-            new
-            {
-                c.Id, c.Name, StartsAt = c.StartsAt.UtcDateTime, EndsAt = c.EndsAt.UtcDateTime, c.Stock, c.PerUserLimit,
-                c.Coupon.Kind, c.Coupon.Value, c.Coupon.MinOrderAmount, c.Coupon.MaxDiscount, c.Coupon.ValidForSeconds,
-                c.Coupon.HoldSeconds, c.Admission.RatePerSecond, c.Admission.MaxActive, c.Admission.TokenTtlSeconds,
-                c.Admission.Paused, c.Admission.PositionExpirySeconds, CreatedAt = c.CreatedAt.UtcDateTime,
-            },
+            Parameters(c),
             tx);
     }
+
+    /// <summary>
+    /// Writes every setting of <paramref name="c"/>. A stock change moves <c>available</c> by the same amount in the
+    /// same statement, so claimed + available + leased = stock still holds; false (nothing written) when the new
+    /// stock is below the units already out of the pool.
+    /// </summary>
+    public static async Task<bool> UpdateAsync(Campaign c, NpgsqlConnection conn, NpgsqlTransaction tx) =>
+        await conn.ExecuteAsync(
+            """
+            update campaigns set name = @Name, starts_at = @StartsAt, ends_at = @EndsAt,
+                available = available + (@Stock - stock), stock = @Stock, per_user_limit = @PerUserLimit,
+                coupon_kind = @Kind, coupon_value = @Value, min_order_amount = @MinOrderAmount, max_discount = @MaxDiscount,
+                valid_for_seconds = @ValidForSeconds, hold_seconds = @HoldSeconds, rate_per_second = @RatePerSecond,
+                max_active = @MaxActive, token_ttl_seconds = @TokenTtlSeconds, paused = @Paused,
+                position_expiry_seconds = @PositionExpirySeconds
+            where id = @Id and available + (@Stock - stock) >= 0
+            """,
+            Parameters(c),
+            tx) == 1;
+
+    private static object Parameters(Campaign c) => new
+    {
+        c.Id, c.Name, StartsAt = c.StartsAt.UtcDateTime, EndsAt = c.EndsAt.UtcDateTime, c.Stock, c.PerUserLimit,
+        c.Coupon.Kind, c.Coupon.Value, c.Coupon.MinOrderAmount, c.Coupon.MaxDiscount, c.Coupon.ValidForSeconds,
+        c.Coupon.HoldSeconds, c.Admission.RatePerSecond, c.Admission.MaxActive, c.Admission.TokenTtlSeconds,
+        c.Admission.Paused, c.Admission.PositionExpirySeconds, CreatedAt = c.CreatedAt.UtcDateTime,
+    };
 
     public static async Task UpdateAdmissionAsync(string id, AdmissionSettings a, NpgsqlConnection conn, NpgsqlTransaction tx) =>
         await conn.ExecuteAsync(

@@ -25,6 +25,7 @@ public static class ProxyRoutes
             // Answers only where ClaimApi maps its benchmark baseline (ClaimApi:BenchEndpoints); 404 elsewhere.
             Route("bench", "claims", "/api/bench/{**rest}"),
             Route("admin-api", "admin", "/api/admin/{**rest}"),
+            // A catch-all may match nothing, so this also takes /admin itself: the dashboard page.
             Route("admin-page", "admin", "/admin/{**rest}"),
         };
         var clusters = new[]

@@ -26,9 +26,18 @@ public static class Api
         return JsonNode.Parse(body)!["id"]!.GetValue<string>();
     }
 
-    public static Task<HttpResponseMessage> PostAdminAsync(this FlashSaleSystem sys, string path, object body, string? key = FlashSaleSystem.AdminKey)
+    public static Task<HttpResponseMessage> PostAdminAsync(this FlashSaleSystem sys, string path, object body, string? key = FlashSaleSystem.AdminKey) =>
+        sys.SendAdminAsync(HttpMethod.Post, path, JsonContent.Create(body), key);
+
+    /// <summary>A PATCH of a campaign; a string body is sent as it is (malformed JSON, a merge patch's own media type).</summary>
+    public static Task<HttpResponseMessage> PatchCampaignAsync(this FlashSaleSystem sys, string campaignId, object body, string? key = FlashSaleSystem.AdminKey,
+        string mediaType = "application/json") =>
+        sys.SendAdminAsync(HttpMethod.Patch, $"/api/admin/campaigns/{campaignId}",
+            body is string raw ? new StringContent(raw, System.Text.Encoding.UTF8, mediaType) : JsonContent.Create(body), key);
+
+    public static Task<HttpResponseMessage> SendAdminAsync(this FlashSaleSystem sys, HttpMethod method, string path, HttpContent? content, string? key = FlashSaleSystem.AdminKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        var request = new HttpRequestMessage(method, path) { Content = content };
         if (key is not null)
         {
             request.Headers.Add("X-Api-Key", key);

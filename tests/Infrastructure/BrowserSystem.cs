@@ -46,13 +46,13 @@ public sealed class BrowserSystem : IAsyncLifetime
         });
     }
 
-    public async Task<string> CreateCampaignAsync(int stock, int rate, double startsInSeconds)
+    public async Task<string> CreateCampaignAsync(int stock, int rate, double startsInSeconds, string name = "Browser sale: 20% off")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/campaigns")
         {
             Content = JsonContent.Create(new
             {
-                name = "Browser sale: 20% off",
+                name,
                 startsAt = DateTimeOffset.UtcNow.AddSeconds(startsInSeconds),
                 durationSeconds = 120,
                 stock,
@@ -65,6 +65,34 @@ public sealed class BrowserSystem : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
         return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>A phone's screen (390 px wide at 2×, touch): the pages must work there first.</summary>
+    public Task<IBrowserContext> NewPhoneContextAsync(int height = 760) =>
+        Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = height },
+            DeviceScaleFactor = 2,
+            IsMobile = true,
+            HasTouch = true,
+        });
+
+    /// <summary>
+    /// Uncaught exceptions and console errors of <paramref name="page"/> from now on. With <paramref name="refusalsExpected"/>,
+    /// Chromium's "Failed to load resource" lines are left out: an API's 4xx the page shows is an answer, not a script error.
+    /// </summary>
+    public static List<string> ScriptErrors(IPage page, bool refusalsExpected = false)
+    {
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error" && !(refusalsExpected && m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)))
+            {
+                errors.Add(m.Text);
+            }
+        };
+        return errors;
     }
 
     public async Task<string> SessionAsync(string userId)

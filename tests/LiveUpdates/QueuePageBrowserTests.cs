@@ -21,23 +21,9 @@ public sealed class QueuePageBrowserTests(BrowserSystem sys)
             (await sys.Edge.SendAsync(join)).EnsureSuccessStatusCode();
         }
 
-        await using var context = await sys.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 390, Height = 760 },
-            DeviceScaleFactor = 2,
-            IsMobile = true,
-            HasTouch = true,
-        });
+        await using var context = await sys.NewPhoneContextAsync();
         var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.PageError += (_, e) => errors.Add(e);
-        page.Console += (_, m) =>
-        {
-            if (m.Type == "error")
-            {
-                errors.Add(m.Text);
-            }
-        };
+        var errors = BrowserSystem.ScriptErrors(page);
 
         await page.GotoAsync(new Uri(sys.EdgeUrl, $"/c/{campaign}").ToString());
         await page.WaitForSelectorAsync("body[data-view=countdown]");
