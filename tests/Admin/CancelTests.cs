@@ -55,19 +55,20 @@ public sealed class CancelTests(FlashSaleSystem sys)
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10);
         sys.Clock.Advance(TimeSpan.FromSeconds(61));
-        // The first claim makes ClaimApi read the campaign as live and lease units; the clock then stands still, so
-        // its one-second trust in that read outlasts the cancel.
-        Assert.Equal(HttpStatusCode.Created, (await sys.ClaimAsync(campaign, Mint.Token(campaign, "before-cancel", sys.Clock))).StatusCode);
+        // Both claims go to one instance. The first makes it read the campaign as live and lease units; the clock then
+        // stands still, so its one-second trust in that read outlasts the cancel.
+        using var instance = new HttpClient { BaseAddress = sys.ClaimUrls[0] };
+        Assert.Equal(HttpStatusCode.Created, (await sys.ClaimAsync(campaign, Mint.Token(campaign, "before-cancel", sys.Clock), instance)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await sys.PostAdminAsync($"/api/admin/campaigns/{campaign}/cancel", new { })).StatusCode);
 
-        var late = await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock));
+        var late = await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock), instance);
 
         await Api.AssertProblemAsync(late, HttpStatusCode.ServiceUnavailable, "/overloaded");
         await using var conn = await sys.Db.OpenConnectionAsync();
         Assert.Equal(["before-cancel"], await conn.QueryAsync<string>("select user_id from claims where campaign_id = @campaign", new { campaign }));
         await InventoryAssert.BalancesAsync(conn, campaign);
         sys.Clock.Advance(TimeSpan.FromSeconds(2));
-        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock)), HttpStatusCode.Conflict, "/not-live");
+        await Api.AssertProblemAsync(await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock), instance), HttpStatusCode.Conflict, "/not-live");
     }
 
     [Fact]
