@@ -21,6 +21,35 @@ public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existin
 /// </summary>
 public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
 {
+    private const string InsertSql =
+        """
+        with batch as (
+            select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
+                                 @expiresAt::timestamptz[], @holdUntil::timestamptz[])
+                as b(campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)),
+        -- Locked in id order: two writers whose batches span the same two leases would otherwise update them in
+        -- opposite orders and deadlock (seen in the claim storm).
+        locked as (
+            select l.id, l.campaign_id from leases l
+            where l.id in (select lease_id from batch) and l.closed_at is null
+            order by l.id
+            for no key update),
+        ins as (
+            -- The joins stand in for foreign keys (migration 004): a row lands only in an open lease of its campaign,
+            -- and not once the campaign is cancelled, however fresh this instance's copy of the campaign is.
+            insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)
+            select b.* from batch b
+            join locked l on l.id = b.lease_id and l.campaign_id = b.campaign_id
+            join campaigns c on c.id = b.campaign_id and c.cancelled_at is null
+            on conflict (campaign_id, user_id) where status in ('claimed', 'redeemed') do nothing
+            returning coupon_code, lease_id),
+        counted as (
+            update leases l set used = l.used + c.n
+            from (select lease_id, count(*)::int as n from ins group by lease_id) c
+            where l.id = c.lease_id)
+        select coupon_code from ins
+        """;
+
     private readonly Channel<PendingClaim> queue = Channel.CreateBounded<PendingClaim>(new BoundedChannelOptions(options.Value.QueueCapacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
@@ -57,37 +86,7 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
         try
         {
             await using var conn = await db.OpenConnectionAsync();
-            var inserted = (await conn.QueryAsync<string>(
-                """
-                with batch as (
-                    select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
-                                         @expiresAt::timestamptz[], @holdUntil::timestamptz[])
-                        as b(campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)),
-                ins as (
-                    -- The joins stand in for foreign keys (migration 004): a row lands only in an open lease of its campaign,
-                    -- and not once the campaign is cancelled, however fresh this instance's copy of the campaign is.
-                    insert into claims (campaign_id, user_id, coupon_code, lease_id, claimed_at, expires_at, hold_until)
-                    select b.* from batch b
-                    join leases l on l.id = b.lease_id and l.campaign_id = b.campaign_id and l.closed_at is null
-                    join campaigns c on c.id = b.campaign_id and c.cancelled_at is null
-                    on conflict (campaign_id, user_id) where status in ('claimed', 'redeemed') do nothing
-                    returning coupon_code, lease_id),
-                counted as (
-                    update leases l set used = l.used + c.n
-                    from (select lease_id, count(*)::int as n from ins group by lease_id) c
-                    where l.id = c.lease_id)
-                select coupon_code from ins
-                """,
-                new
-                {
-                    campaigns = batch.Select(c => c.CampaignId).ToArray(),
-                    users = batch.Select(c => c.UserId).ToArray(),
-                    codes = batch.Select(c => c.Code).ToArray(),
-                    leases = batch.Select(c => c.Slot.Id).ToArray(),
-                    claimedAt = batch.Select(c => c.ClaimedAt).ToArray(),
-                    expiresAt = batch.Select(c => c.ExpiresAt).ToArray(),
-                    holdUntil = batch.Select(c => c.HoldUntil).ToArray(),
-                })).ToHashSet();
+            var inserted = await InsertAsync(conn, batch);
 
             // Matched by code, not by user: the same user twice in one batch inserts once and the other copy is a duplicate.
             // Answer the committed ones first: whatever happens next, their units are spent and their rows are durable.
@@ -138,6 +137,35 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
                 {
                     claim.Stock.Settle(claim.Slot, committed: false);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One statement, so one transaction: the rows, their leases' counts, or nothing. A deadlock or serialization
+    /// failure rolled all of it back, so running it again cannot write anything twice.
+    /// </summary>
+    private static async Task<HashSet<string>> InsertAsync(NpgsqlConnection conn, List<PendingClaim> batch)
+    {
+        var args = new
+        {
+            campaigns = batch.Select(c => c.CampaignId).ToArray(),
+            users = batch.Select(c => c.UserId).ToArray(),
+            codes = batch.Select(c => c.Code).ToArray(),
+            leases = batch.Select(c => c.Slot.Id).ToArray(),
+            claimedAt = batch.Select(c => c.ClaimedAt).ToArray(),
+            expiresAt = batch.Select(c => c.ExpiresAt).ToArray(),
+            holdUntil = batch.Select(c => c.HoldUntil).ToArray(),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await conn.QueryAsync<string>(InsertSql, args)).ToHashSet();
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                // PostgreSQL chose this batch as the deadlock's victim; the shoppers behind it should not see that.
             }
         }
     }

@@ -12,10 +12,10 @@ namespace FlashSale.LoadTests.Bench;
 
 public sealed record ClaimStormOptions
 {
-    /// <summary>Admitted shoppers, each with one token, each claiming once.</summary>
-    public int Claimers { get; init; } = 40_000;
+    /// <summary>Admitted shoppers, each with one token, each claiming once. Enough that the storm lasts seconds, not a warm-up.</summary>
+    public int Claimers { get; init; } = 100_000;
 
-    public int Stock { get; init; } = 20_000;
+    public int Stock { get; init; } = 50_000;
 
     /// <summary>Claims in flight at once (closed model), and the copies of every baseline.</summary>
     public int Concurrency { get; init; } = 256;
@@ -94,7 +94,9 @@ public static class ClaimStorm
 
         var checks = new List<CheckResult>(await CorrectnessChecks.RunAsync(new CheckInput(edge.CampaignId, storm.Coupons, [], JoinOf: null), target.Postgres, target.Redis, ct));
 
+        var textbookDesign = new TextbookClaim(target.Postgres, target.Redis, o.TextbookPool);
         StormResult? direct = null;
+        TextbookRun? textbookDirect = null;
         if (o.Direct && target.ClaimApis.Count > 0)
         {
             using var claimApi = new LoadHttp([target.ClaimApis[0]], o.Concurrency, o.Http2, TimeSpan.FromSeconds(30));
@@ -104,6 +106,7 @@ public static class ClaimStorm
                 await Baselines.NoOpAsync(method, directPath, prepared.AnyToken, claimApi, metrics, o.Concurrency, during, ct, Baselines.NoOpDirect);
             }
             direct = await StormAsync(DirectStep, claimApi, prepared, o.Concurrency, metrics, ct);
+            textbookDirect = await textbookDesign.RunOverHttpAsync(TextbookClaim.DirectStep, claimApi, prepared.CampaignId, prepared.Tokens, o.Stock, o.Concurrency, metrics, ct);
             checks.AddRange((await CorrectnessChecks.RunAsync(new CheckInput(prepared.CampaignId, direct.Coupons, [], JoinOf: null), target.Postgres, target.Redis, ct))
                 .Where(c => c.Status != CheckStatus.Skip).Select(c => c with { Name = c.Name + " (direct run)" }));
         }
@@ -112,8 +115,7 @@ public static class ClaimStorm
             notes.Add("Claims straight to ClaimApi not measured: no ClaimApi URL (FLASHSALE_CLAIMS is set by `./flashsale bench`).");
         }
 
-        var textbookDesign = new TextbookClaim(target.Postgres, target.Redis, o.TextbookPool);
-        var textbook = await textbookDesign.RunOverHttpAsync(http, edge.CampaignId, edge.Tokens, o.Stock, o.Concurrency, metrics, ct);
+        var textbook = await textbookDesign.RunOverHttpAsync(TextbookClaim.HttpStep, http, edge.CampaignId, edge.Tokens, o.Stock, o.Concurrency, metrics, ct);
         var inGenerator = await textbookDesign.RunAsync(tag, o.Stock, o.Claimers, o.Concurrency, metrics, ct);
         var fixedRate = o.FixedRate ?? (o.FixedRateShare is { } share ? share * storm.WinsPerSecond : null);
         string? fixedStep = null;
@@ -148,6 +150,11 @@ public static class ClaimStorm
                 ratios.Add(new("claim answers per second ÷ no-op per second, straight to ClaimApi", "claim", Rate(DirectStep), "no-op", Rate(Baselines.NoOpDirect)));
             }
             ratios.Add(new("claims won per second until sold out: via the edge ÷ straight to ClaimApi", "edge", storm.WinsPerSecond, "direct", direct.WinsPerSecond));
+            if (textbookDirect is not null)
+            {
+                ratios.Add(new("claims won per second until sold out, straight to ClaimApi: ours ÷ textbook (same token check)", "ours", direct.WinsPerSecond, "textbook", textbookDirect.WinsPerSecond));
+            }
+            ratios.Add(new("claims won per second until sold out: ours straight to ClaimApi ÷ textbook inside the generator (no HTTP)", "ours", direct.WinsPerSecond, "textbook", inGenerator.WinsPerSecond));
         }
         if (fixedStep is not null && steps.FirstOrDefault(s => s.Name == fixedStep) is { } f)
         {
@@ -155,7 +162,9 @@ public static class ClaimStorm
             tallies.Add(new("fixed-rate phase: share of the max claim rate", N(fixedRate!.Value / storm.WinsPerSecond * 100) + " %"));
         }
         var drain = LeaseDrain.From(watch.Samples);
-        notes.Add($"The textbook claim runs twice with the same stock and load: served by ClaimApi through the same edge with the same token check (each claimer's token used once; it stored {Count(textbook.Stored)} rows for {Count(textbook.Won)} units won), and inside the load generator (no HTTP hop, no token check, a pool of {o.TextbookPool} PostgreSQL connections; {Count(inGenerator.Stored)} rows for {Count(inGenerator.Won)} units). Both commit one transaction per claim.");
+        notes.Add($"The textbook claim runs with the same stock and load as ours: served by ClaimApi through the same edge with the same token check (each claimer's token used once; it stored {Count(textbook.Stored)} rows for {Count(textbook.Won)} units won), "
+            + (textbookDirect is null ? "" : $"served by ClaimApi straight, like ours in the direct run ({Count(textbookDirect.Stored)} rows for {Count(textbookDirect.Won)} units), ")
+            + $"and inside the load generator (no HTTP hop, no token check, a pool of {o.TextbookPool} PostgreSQL connections; {Count(inGenerator.Stored)} rows for {Count(inGenerator.Won)} units). Each commits one transaction per claim.");
         notes.Add("\"Claims won per second until sold out\" counts 201s from the first claim to the last 201; later answers are sold-out refusals. It is the max claim rate the fixed-rate phase takes its share of.");
         notes.Add("The no-op is sent with an admission token in its Authorization header, so its request is a claim's size; ClaimApi answers it with a claim-sized body and does nothing else.");
         notes.Add($"Leases at sell-out: Admin's metrics (PostgreSQL) read every {o.LeaseWatchMilliseconds} ms through the edge during the storm; sell-out is the first read with available = 0, leased is units granted to instances but not yet used or returned. A read takes as long as Admin's query, so the reads are as dense as the step \"{LeaseWatch.Step}\" shows, not denser.");
@@ -181,6 +190,7 @@ public static class ClaimStorm
                 new("textbook via the edge: stock sold in", Duration(textbook.SoldOutAfter)),
                 new("textbook inside the generator: stock sold in", Duration(inGenerator.SoldOutAfter)),
                 .. direct is null ? Array.Empty<Tally>() : [new("straight to ClaimApi: stock sold in / won per second", $"{Duration(direct.SoldOutAfter)} / {N(direct.WinsPerSecond)}")],
+                .. textbookDirect is null ? Array.Empty<Tally>() : [new("textbook straight to ClaimApi: stock sold in / won per second", $"{Duration(textbookDirect.SoldOutAfter)} / {N(textbookDirect.WinsPerSecond)}")],
                 new("leases at sell-out: units leased but unclaimed when available first hit 0", drain is null ? "(no read saw available = 0)" : $"{Count(drain.LeasedAtSoldOut)} ({Count(drain.ClaimedAtSoldOut)} claimed then, {N(drain.SoldOutAtSeconds)} s into the watch)"),
                 new("leases at sell-out: time until leased = 0", drain?.DrainedAfterSeconds is { } after ? $"{after * 1000:0} ms (±{o.LeaseWatchMilliseconds} ms)" : "(not within the watch)"),
                 new("leases at sell-out: the read before", drain?.Before is { } b ? $"{N((drain.SoldOutAtSeconds - b.AtSeconds) * 1000)} ms earlier: available {Count(b.Available)}, leased {Count(b.Leased)}, claimed {Count(b.Claimed)}" : "(none)"),

@@ -17,6 +17,7 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
 {
     public const string Step = "baseline: textbook claim in the generator (Redis DECR + 1 INSERT)";
     public const string HttpStep = "baseline: textbook claim via edge → ClaimApi (token check + Redis DECR + 1 INSERT)";
+    public const string DirectStep = "baseline: textbook claim straight to ClaimApi (token check + Redis DECR + 1 INSERT)";
 
     private const string CreateTable = """
         create table if not exists bench_textbook_claims (
@@ -31,8 +32,9 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
     /// <summary>
     /// The textbook design served like ours (ClaimApi's <c>/api/bench/textbook/{id}/claims</c>, through the same edge
     /// with the same token check), so the ratio compares designs, not hops. Each claimer uses its admission token once.
+    /// <paramref name="step"/> names the path: <see cref="HttpStep"/> through the edge, <see cref="DirectStep"/> straight to ClaimApi.
     /// </summary>
-    public async Task<TextbookRun> RunOverHttpAsync(LoadHttp http, string campaignId, string?[] tokens, int stock, int concurrency, RunMetrics metrics, CancellationToken ct)
+    public async Task<TextbookRun> RunOverHttpAsync(string step, LoadHttp http, string campaignId, string?[] tokens, int stock, int concurrency, RunMetrics metrics, CancellationToken ct)
     {
         await using var db = new NpgsqlDataSourceBuilder(postgres).Build();
         await using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
@@ -42,7 +44,7 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
 
         long won = 0, lastWinAt = 0;
         var firstAt = Stopwatch.GetTimestamp();
-        var scenario = new Scenario(HttpStep, async ctx =>
+        var scenario = new Scenario(step, async ctx =>
         {
             var i = (int)ctx.Iteration;
             if (tokens[i] is not { } token)
@@ -51,7 +53,7 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
             }
             var started = Stopwatch.GetTimestamp();
             var reply = await LoadHttp.SendAsync(http.For(i), LoadHttp.Request(HttpMethod.Post, $"/api/bench/textbook/{campaignId}/claims", token), false, ctx.Cancellation);
-            ctx.Metrics.Step(HttpStep).Record(started, reply.ToOutcome((status, type) => (status, type) is (410, "sold-out")));
+            ctx.Metrics.Step(step).Record(started, reply.ToOutcome((status, type) => (status, type) is (410, "sold-out")));
             if (reply.Status == 201)
             {
                 Interlocked.Increment(ref won);

@@ -19,7 +19,7 @@ public static class Commands
                       --position-expiry S (900: above the generator's lag, see README)
                       --seed N  --http2
         claim-storm   admitted tokens fetched first, then N claimers at once; baselines /healthz, no-op, textbook claim in the same run.
-                      --claimers N (40000)  --stock N (20000)  --concurrency N (256)  --baseline-seconds S (10)
+                      --claimers N (100000)  --stock N (50000)  --concurrency N (256)  --baseline-seconds S (10)
                       --noop-path PATH (/api/bench/noop; none skips)  --noop-method (POST)  --textbook-pool N (50)  --edges N  --claim-instances N  --http2
                       --no-direct (skip claims and no-op straight to ClaimApi)  --rate R (fixed-rate phase: R claims/s, open model)
                       --p99-at SHARE (fixed-rate phase at SHARE of the max claim rate just measured, e.g. 0.8)  --rate-seconds S (10)

@@ -89,7 +89,8 @@ public sealed class BrowserSystem : IAsyncLifetime
         {
             if (m.Type == "error" && !(refusalsExpected && m.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)))
             {
-                errors.Add(m.Text);
+                // A failed fetch's text does not name the resource; its location does.
+                errors.Add($"{m.Text} ({m.Location})");
             }
         };
         return errors;
