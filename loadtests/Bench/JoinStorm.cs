@@ -20,6 +20,9 @@ public sealed record JoinStormOptions
     /// <summary>Length of each phase: GET /healthz, then joins.</summary>
     public int Seconds { get; init; } = 15;
 
+    /// <summary>Joins and polls on a campaign of their own before the measured phases, so those run JIT-optimized code.</summary>
+    public int WarmupSeconds { get; init; } = 3;
+
     /// <summary>Join a live campaign (FIFO scores) instead of the pre-queue (random draws).</summary>
     public bool Live { get; init; }
 
@@ -34,6 +37,8 @@ public static class JoinStorm
     public const string Name = "join-storm";
     public const string Step = "join (edge: session check + Redis script)";
     public const string StatusStep = "status (edge: the joined shoppers poll their place)";
+    public const string WarmupJoin = "warm-up: join (not measured)";
+    public const string WarmupStatus = "warm-up: status (not measured)";
 
     public static async Task<RunResult> RunAsync(JoinStormOptions o, Target target, CancellationToken ct)
     {
@@ -50,32 +55,25 @@ public static class JoinStorm
         var progress = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progress);
         var during = TimeSpan.FromSeconds(o.Seconds);
+        if (o.WarmupSeconds > 0)
+        {
+            // An edge that has served no join yet runs the join and status paths unoptimized until the JIT's tiering
+            // catches up, while /healthz is warm from the preflight: warm both paths first, on shoppers and a campaign
+            // that the measured phases do not use (their sessions would otherwise be cached hits).
+            var warmCampaign = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: 3600, durationSeconds: 3600, ct);
+            var warm = TimeSpan.FromSeconds(o.WarmupSeconds);
+            var warmSessions = Enumerable.Range(0, o.Joins).Select(i => minter.Mint(setup.UserId(o.Joins + i))).ToArray();
+            var warmJoined = await JoinPhaseAsync(WarmupJoin, http, warmCampaign, warmSessions, o.Concurrency, warm, metrics, ct);
+            await StatusPhaseAsync(WarmupStatus, http, warmCampaign, warmSessions, warmJoined, o.Concurrency, warm, metrics, ct);
+        }
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
         // Sessions come from the identity provider, not from the edge: minted before the clock starts, so the
         // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
         // browser does, and polls with it afterwards.
         var sessions = new string[o.Joins];
         Parallel.For(0, o.Joins, i => sessions[i] = minter.Mint(setup.UserId(i)));
-        var joins = new Scenario(Step, async ctx =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var session = sessions[ctx.Iteration];
-            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
-            ctx.Metrics.Step(Step).Record(started, reply.ToOutcome());
-        }, [Simulation.KeepConstant(o.Concurrency, during)]) { MaxIterations = o.Joins };
-        // Iterations are handed out in order, so shoppers 0..n-1 are the ones that joined.
-        var joined = (int)(await ScenarioRunner.RunAsync(joins, metrics, ct)).Iterations;
-        var polls = new Scenario(StatusStep, async ctx =>
-        {
-            var started = Stopwatch.GetTimestamp();
-            var session = sessions[ctx.Iteration % joined];
-            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Get, $"/api/campaigns/{campaignId}/queue", session), false, ctx.Cancellation);
-            ctx.Metrics.Step(StatusStep).Record(started, reply.ToOutcome());
-        }, [Simulation.KeepConstant(o.Concurrency, during)]);
-        if (joined > 0)
-        {
-            await ScenarioRunner.RunAsync(polls, metrics, ct);
-        }
+        var joined = await JoinPhaseAsync(Step, http, campaignId, sessions, o.Concurrency, during, metrics, ct);
+        await StatusPhaseAsync(StatusStep, http, campaignId, sessions, joined, o.Concurrency, during, metrics, ct);
         await sampler.DisposeAsync();
 
         long queueLength;
@@ -101,6 +99,9 @@ public static class JoinStorm
             [new("joins answered 202", Count(join.Ok)), new("queue length in Redis afterwards", Count(queueLength))],
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
+                o.WarmupSeconds > 0
+                    ? $"Before the measured phases, {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers on another campaign warmed the join and status paths (the warm-up steps; not in the ratios)."
+                    : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
                 "Then, for as long again, the joined shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
                 queueLength == join.Ok ? "The queue holds exactly one member per 202." : $"The queue holds {Count(queueLength)} members for {Count(join.Ok)} 202s.",
             ],
@@ -111,5 +112,35 @@ public static class JoinStorm
             ],
             MachineInfo.Capture());
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
+    }
+
+    /// <summary>Each iteration is a new shopper joining; answers how many joined (iterations go out in order, so shoppers 0..n-1).</summary>
+    private static async Task<int> JoinPhaseAsync(
+        string step, LoadHttp http, string campaignId, string[] sessions, int concurrency, TimeSpan during, RunMetrics metrics, CancellationToken ct)
+    {
+        var joins = new Scenario(step, async ctx =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Post, $"/api/campaigns/{campaignId}/queue", sessions[ctx.Iteration]), false, ctx.Cancellation);
+            ctx.Metrics.Step(step).Record(started, reply.ToOutcome());
+        }, [Simulation.KeepConstant(concurrency, during)]) { MaxIterations = sessions.Length };
+        return (int)(await ScenarioRunner.RunAsync(joins, metrics, ct)).Iterations;
+    }
+
+    /// <summary>The first <paramref name="joined"/> shoppers poll their place in turn, each with the session it joined with.</summary>
+    private static async Task StatusPhaseAsync(
+        string step, LoadHttp http, string campaignId, string[] sessions, int joined, int concurrency, TimeSpan during, RunMetrics metrics, CancellationToken ct)
+    {
+        if (joined == 0)
+        {
+            return;
+        }
+        var polls = new Scenario(step, async ctx =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reply = await LoadHttp.SendAsync(http.For(ctx.Iteration), LoadHttp.Request(HttpMethod.Get, $"/api/campaigns/{campaignId}/queue", sessions[ctx.Iteration % joined]), false, ctx.Cancellation);
+            ctx.Metrics.Step(step).Record(started, reply.ToOutcome());
+        }, [Simulation.KeepConstant(concurrency, during)]);
+        await ScenarioRunner.RunAsync(polls, metrics, ct);
     }
 }
