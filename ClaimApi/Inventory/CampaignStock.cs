@@ -190,6 +190,15 @@ public sealed class CampaignStock(
         }
     }
 
+    /// <summary>Whether this instance hands out units of that lease (or has claims of it in flight).</summary>
+    public bool Holds(long leaseId)
+    {
+        lock (gate)
+        {
+            return slots.Exists(s => s.Id == leaseId);
+        }
+    }
+
     /// <summary>Drops leases the reconciler closed (this instance looked dead to it); their units are already back in the pool.</summary>
     public void KeepOnly(HashSet<long> open, long checkedSince)
     {

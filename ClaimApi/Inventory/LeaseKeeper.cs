@@ -12,6 +12,10 @@ public sealed class LeaseKeeper(
     StockRegistry registry, LeaseStore store, IConnectionMultiplexer redis, IOptions<ClaimApiOptions> options, ILogger<LeaseKeeper> log)
     : BackgroundService
 {
+    // A grant commits in PostgreSQL and reaches memory a moment later; one still missing from memory after this long
+    // never will (its answer was lost on the way), and only this instance's heartbeat was keeping it open.
+    private static readonly TimeSpan StrandedAfter = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim returning = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,16 +55,38 @@ public sealed class LeaseKeeper(
     public async Task BeatAsync()
     {
         var since = System.Diagnostics.Stopwatch.GetTimestamp();
-        var open = await store.HeartbeatAsync(registry.InstanceId);
+        var (open, settled) = await store.HeartbeatAsync(registry.InstanceId, StrandedAfter);
         foreach (var stock in registry.All)
         {
             stock.KeepOnly(open, since);
             await ReturnAsync(stock, all: false);
         }
+        await ReturnStrandedAsync(settled);
         var reclaimed = await store.ReclaimExpiredAsync(options.Value.LeaseExpirySeconds);
         if (reclaimed > 0)
         {
             log.LogWarning("Reclaimed {Units} units from expired leases", reclaimed);
+        }
+    }
+
+    /// <summary>
+    /// Closes open leases of this instance that no stock in memory holds: their grant committed but its answer never
+    /// arrived. Closing gives back granted − used − returned; a lease another return closed meanwhile is left as it is.
+    /// </summary>
+    private async Task ReturnStrandedAsync(HashSet<long> settled)
+    {
+        await returning.WaitAsync();
+        try
+        {
+            foreach (var lease in settled.Where(id => !registry.All.Any(stock => stock.Holds(id))))
+            {
+                log.LogWarning("Lease {Lease} is open in PostgreSQL but unknown to this instance; closing it and returning its units", lease);
+                await store.ReturnAsync(lease, 0, close: true);
+            }
+        }
+        finally
+        {
+            returning.Release();
         }
     }
 

@@ -85,14 +85,20 @@ public sealed class LeaseStore(NpgsqlDataSource db)
             new { leaseId, units, close });
     }
 
-    /// <summary>Proves this instance's leases alive; answers which of them are still open.</summary>
-    public async Task<HashSet<long>> HeartbeatAsync(string instanceId)
+    /// <summary>
+    /// Proves this instance's leases alive; answers which of them are still open, and which of those were granted
+    /// longer ago than <paramref name="settledAfter"/> (a grant that old has long reached memory, if it ever will).
+    /// </summary>
+    public async Task<(HashSet<long> Open, HashSet<long> Settled)> HeartbeatAsync(string instanceId, TimeSpan settledAfter)
     {
         await using var conn = await db.OpenConnectionAsync();
-        var open = await conn.QueryAsync<long>(
-            "update leases set heartbeat_at = now() where instance_id = @instanceId and closed_at is null returning id",
-            new { instanceId });
-        return open.ToHashSet();
+        var open = (await conn.QueryAsync<(long Id, bool Settled)>(
+            """
+            update leases set heartbeat_at = now() where instance_id = @instanceId and closed_at is null
+            returning id, granted_at < now() - make_interval(secs => @settledSeconds)
+            """,
+            new { instanceId, settledSeconds = settledAfter.TotalSeconds })).ToList();
+        return (open.Select(l => l.Id).ToHashSet(), open.Where(l => l.Settled).Select(l => l.Id).ToHashSet());
     }
 
     /// <summary>
