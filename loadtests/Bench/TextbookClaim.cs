@@ -22,11 +22,15 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
     private const string CreateTable = """
         create table if not exists bench_textbook_claims (
             id          bigserial primary key,
-            run_id      text not null,
-            user_id     text not null,
-            coupon_code text not null unique,
+            run_id      text collate "C" not null,
+            user_id     text collate "C" not null,
+            coupon_code text collate "C" not null unique,
             claimed_at  timestamptz not null default now(),
-            unique (run_id, user_id))
+            unique (run_id, user_id));
+        -- The same byte-wise ids as FlashSale's claims (migration 005), also on a table made before that, so the two
+        -- designs differ in design only.
+        alter table bench_textbook_claims alter column run_id type text collate "C", alter column user_id type text collate "C",
+            alter column coupon_code type text collate "C";
         """;
 
     /// <summary>
