@@ -86,15 +86,18 @@ public sealed class LeaseStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Proves this instance's leases alive; answers which of them are still open, and which of those were granted
-    /// longer ago than <paramref name="settledAfter"/> (a grant that old has long reached memory, if it ever will).
+    /// Proves this instance's leases alive, locking them in id order as the claim writer does: in any other order the
+    /// two deadlocked in the claim storm, and PostgreSQL's deadlock timeout stalled every claim in flight for seconds.
+    /// Answers which of them are still open, and which of those were granted longer ago than
+    /// <paramref name="settledAfter"/> (a grant that old has long reached memory, if it ever will).
     /// </summary>
     public async Task<(HashSet<long> Open, HashSet<long> Settled)> HeartbeatAsync(string instanceId, TimeSpan settledAfter)
     {
         await using var conn = await db.OpenConnectionAsync();
         var open = (await conn.QueryAsync<(long Id, bool Settled)>(
             """
-            update leases set heartbeat_at = now() where instance_id = @instanceId and closed_at is null
+            update leases set heartbeat_at = now()
+            where id in (select id from leases where instance_id = @instanceId and closed_at is null order by id for no key update)
             returning id, granted_at < now() - make_interval(secs => @settledSeconds)
             """,
             new { instanceId, settledSeconds = settledAfter.TotalSeconds })).ToList();
