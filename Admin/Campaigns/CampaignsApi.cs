@@ -75,12 +75,8 @@ public static class CampaignsApi
     {
         var now = time.GetUtcNow();
         var campaigns = await store.ListAsync();
-        var result = new List<CampaignResponse>(campaigns.Count);
-        foreach (var c in campaigns)
-        {
-            result.Add(CampaignResponse.From(c, await store.RemainingAsync(c.Id), now));
-        }
-        return TypedResults.Ok(result);
+        var remaining = await store.RemainingByCampaignAsync();
+        return TypedResults.Ok(campaigns.Select(c => CampaignResponse.From(c, remaining.GetValueOrDefault(c.Id, c.Stock), now)).ToList());
     }
 
     private static async Task<IResult> GetAsync(string id, CampaignStore store, TimeProvider time) =>

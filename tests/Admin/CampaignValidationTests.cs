@@ -94,6 +94,23 @@ public sealed class CampaignValidationTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task List_AndGet_AnswerTheSameRemaining_ClaimedUnitsOut_LeasedOnesIn()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10);
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await sys.ClaimAsync(campaign, Mint.Token(campaign, $"remaining-{i}", sys.Clock))).StatusCode);
+        }
+
+        var listed = (await sys.GetAdminAsync("/api/admin/campaigns")).AsArray().Single(c => c!["id"]!.GetValue<string>() == campaign)!;
+        var read = await sys.GetAdminAsync($"/api/admin/campaigns/{campaign}");
+
+        Assert.Equal(7, listed["remaining"]!.GetValue<int>());
+        Assert.Equal(7, read["remaining"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Create_MalformedJson_Is400Validation()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/admin/campaigns") { Content = new StringContent("{\"name\": ", Encoding.UTF8, "application/json") };
