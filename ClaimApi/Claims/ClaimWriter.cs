@@ -21,7 +21,7 @@ public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existin
 /// </summary>
 public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
 {
-    private const string InsertSql =
+    internal const string InsertSql =
         """
         with batch as (
             select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
