@@ -25,7 +25,9 @@ public sealed class CampaignCache
         ttlTicks = TimeSpan.FromMilliseconds(options.Value.CampaignCacheMilliseconds).Ticks;
         redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisKeys.EventsChannel), (channel, message) =>
         {
-            if (CampaignEvents.TryParse(message, out _, out var id))
+            // Only a change rewrites the campaign. Claims, sell-out and starvation signals do not, and a storm sends
+            // hundreds of them a second: each would empty the entry and send every request in flight back to Redis.
+            if (CampaignEvents.TryParse(message, out var kind, out var id) && kind == CampaignEvents.Changed)
             {
                 entries.TryRemove(id, out _);
             }

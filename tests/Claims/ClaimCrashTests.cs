@@ -39,8 +39,9 @@ public sealed class ClaimCrashTests(FlashSaleSystem sys)
                     request.Headers.Authorization = new("Bearer", tokens[job.Shopper]);
                     response = await client.SendAsync(request);
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException)
                 {
+                    // The dead instance refuses, resets, or (connecting just as it dies) leaves the socket unconnected.
                     work.Enqueue((job.Shopper, job.Attempt + 1));
                     continue;
                 }
