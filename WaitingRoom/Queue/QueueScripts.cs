@@ -38,12 +38,16 @@ internal static class QueueScripts
 
     /// <summary>
     /// Status: rank, cursor, sold-out flag, any token already issued and the deadline of an open turn, in one round
-    /// trip. Asking is also what keeps a place: it marks the shopper as seen.
+    /// trip. Asking is also what keeps a place: it marks the shopper as seen, when the mark is older than
+    /// <see cref="AdmissionCursor.SeenRefreshMilliseconds"/> (the reaper allows that slack).
     /// </summary>
     public static readonly LuaScript Status = LuaScript.Prepare("""
         local rank = redis.call('ZRANK', @queue, @user)
         if not rank or redis.call('SISMEMBER', @lapsed, @user) == 1 then return { -1, '0', redis.call('HGET', @adm, 'closed') or '0' } end
-        redis.call('ZADD', @seen, @now, @user)
+        local seenAt = redis.call('ZSCORE', @seen, @user)
+        if not seenAt or tonumber(@now) - tonumber(seenAt) >= tonumber(@seenRefresh) then
+            redis.call('ZADD', @seen, @now, @user)
+        end
         return { rank, redis.call('HGET', @adm, 'served') or '0', redis.call('HGET', @adm, 'closed') or '0', redis.call('GET', @token) or '',
                  redis.call('ZSCORE', @active, @user) or '' }
         """);

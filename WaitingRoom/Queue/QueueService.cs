@@ -69,6 +69,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             user = userId,
             now = now.ToUnixTimeMilliseconds(),
+            seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
         });
         var parts = (RedisResult[])result!;
         if ((long)parts[0] < 0)

@@ -43,6 +43,29 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task Waiting_APollSoonAfterTheLast_StillKeepsThePlaceForTheWholeExpiry_AndTheSlackIsBounded()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var session = await sys.SessionAsync($"soon-{campaign}");
+        var user = $"soon-{campaign}";
+        await sys.JoinAsync(campaign, session);
+        // Inside the refresh window this poll writes no new seen mark; the place must still last 60 s from it.
+        sys.Clock.Advance(TimeSpan.FromSeconds(3));
+        await sys.QueueStatusAsync(campaign, session);
+        var db = sys.Redis.GetDatabase();
+
+        sys.Clock.Advance(TimeSpan.FromSeconds(59));
+        await sys.NudgeAsync(3);
+        Assert.NotNull(await db.SortedSetRankAsync(RedisKeys.Queue(campaign), user));
+
+        // Gone no later than the refresh slack after the expiry (watched in Redis: asking would count as a poll).
+        sys.Clock.Advance(TimeSpan.FromMilliseconds(AdmissionCursor.SeenRefreshMilliseconds));
+        await sys.EventuallyAsync(async () => await db.SortedSetRankAsync(RedisKeys.Queue(campaign), user) is null, maxTicks: 10);
+    }
+
+    [Fact]
     public async Task Admitted_NeverClaims_TheTurnLapsesWithTheToken_AndTheNextShopperIsAdmitted()
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10, admission: new { ratePerSecond = 1000, maxActive = 1, tokenTtlSeconds = 30 });
