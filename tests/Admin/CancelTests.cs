@@ -51,7 +51,7 @@ public sealed class CancelTests(FlashSaleSystem sys)
     }
 
     [Fact]
-    public async Task Cancel_ClaimInTheSecondClaimApiStillTrustsLive_IsNotWritten_UnitStaysInStock()
+    public async Task Cancel_ClaimInTheSecondClaimApiStillTrustsLive_IsNotWritten_Is409_UnitStaysInStock()
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10);
         sys.Clock.Advance(TimeSpan.FromSeconds(61));
@@ -63,7 +63,7 @@ public sealed class CancelTests(FlashSaleSystem sys)
 
         var late = await sys.ClaimAsync(campaign, Mint.Token(campaign, "after-cancel", sys.Clock), instance);
 
-        await Api.AssertProblemAsync(late, HttpStatusCode.ServiceUnavailable, "/overloaded");
+        await Api.AssertProblemAsync(late, HttpStatusCode.Conflict, "/not-live");
         await using var conn = await sys.Db.OpenConnectionAsync();
         Assert.Equal(["before-cancel"], await conn.QueryAsync<string>("select user_id from claims where campaign_id = @campaign", new { campaign }));
         await InventoryAssert.BalancesAsync(conn, campaign);
