@@ -9,14 +9,6 @@ public sealed class CampaignDirectory(CampaignStore store, TimeProvider time)
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (Campaign? Campaign, DateTimeOffset ReadAt)> cache = new();
 
-    /// <summary>Reads the campaign again now, whatever the cache holds: for the rare answer that must not be a second stale.</summary>
-    public async Task<Campaign?> RefreshAsync(string id)
-    {
-        var campaign = await store.GetAsync(id);
-        cache[id] = (campaign, time.GetUtcNow());
-        return campaign;
-    }
-
     public async ValueTask<Campaign?> GetAsync(string id)
     {
         if (!CampaignIds.IsWellFormed(id))

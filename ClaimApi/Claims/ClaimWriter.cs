@@ -12,8 +12,11 @@ public sealed record PendingClaim(
     public TaskCompletionSource<ClaimOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-/// <summary>Created: this request's row committed. Existing: the user already held this coupon. Failed: nothing was written.</summary>
-public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existing, Exception? Failure);
+/// <summary>
+/// Created: this request's row committed. Existing: the user already held this coupon. Cancelled: PostgreSQL refused
+/// the row because the campaign was cancelled. Failed: nothing was written.
+/// </summary>
+public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existing, Exception? Failure, bool Cancelled = false);
 
 /// <summary>
 /// Group commit: claims that arrive while a write is in flight go together in the next one, so a storm costs one
@@ -21,7 +24,7 @@ public sealed record ClaimOutcome(ClaimResponse? Created, ClaimResponse? Existin
 /// </summary>
 public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptions<ClaimApiOptions> options, ILogger<ClaimWriter> log) : BackgroundService
 {
-    internal const string InsertSql =
+    private const string InsertSql =
         """
         with batch as (
             select * from unnest(@campaigns::text[], @users::text[], @codes::text[], @leases::bigint[], @claimedAt::timestamptz[],
@@ -90,13 +93,16 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
 
             // Matched by code, not by user: the same user twice in one batch inserts once and the other copy is a duplicate.
             // Answer the committed ones first: whatever happens next, their units are spent and their rows are durable.
+            var committed = new List<ClaimResponse>(inserted.Count);
             var duplicates = new List<PendingClaim>();
             foreach (var claim in batch)
             {
                 if (inserted.Contains(claim.Code))
                 {
+                    var response = Response(claim);
+                    committed.Add(response);
                     claim.Stock.Settle(claim.Slot, committed: true);
-                    claim.Done.TrySetResult(new ClaimOutcome(Response(claim), null, null));
+                    claim.Done.TrySetResult(new ClaimOutcome(response, null, null));
                 }
                 else
                 {
@@ -105,28 +111,10 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
             }
             if (duplicates.Count > 0)
             {
-                var keys = duplicates.Select(c => (c.CampaignId, c.UserId)).Distinct().ToList();
-                var existing = (await conn.QueryAsync<ExistingRow>(
-                    """
-                    select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at, c.hold_until
-                    from claims c join unnest(@campaigns::text[], @users::text[]) as k(campaign_id, user_id)
-                      on c.campaign_id = k.campaign_id and c.user_id = k.user_id
-                    where c.status in ('claimed', 'redeemed')
-                    """,
-                    new { campaigns = keys.Select(k => k.CampaignId).ToArray(), users = keys.Select(k => k.UserId).ToArray() }))
-                    .ToDictionary(r => (r.CampaignId, r.UserId), r => r.ToResponse());
-                foreach (var claim in duplicates)
-                {
-                    if (claim.Done.TrySetResult(existing.TryGetValue((claim.CampaignId, claim.UserId), out var held)
-                        ? new ClaimOutcome(null, held, null)
-                        : new ClaimOutcome(null, null, new InvalidOperationException("The claim was not written: its lease is closed, its campaign cancelled, or its holder not found."))))
-                    {
-                        claim.Stock.Settle(claim.Slot, committed: false);
-                    }
-                }
+                await AnswerUnwrittenAsync(conn, duplicates);
             }
             // Not awaited: the next batch should not wait on Redis, and a lost signal only delays a display.
-            _ = SignalAsync(batch.Where(c => inserted.Contains(c.Code)).Select(Response).ToList());
+            _ = SignalAsync(committed);
         }
         catch (Exception e)
         {
@@ -142,10 +130,42 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
     }
 
     /// <summary>
+    /// Rows the insert left out: a user who already holds a coupon gets it back (200); a campaign cancelled since this
+    /// instance last read it is told as such (409); anything else (a closed lease) was not written (503).
+    /// </summary>
+    private static async Task AnswerUnwrittenAsync(NpgsqlConnection conn, List<PendingClaim> unwritten)
+    {
+        var keys = unwritten.Select(c => (c.CampaignId, c.UserId)).Distinct().ToList();
+        var existing = (await conn.QueryAsync<ExistingRow>(
+            """
+            select c.campaign_id, c.user_id, c.coupon_code, c.claimed_at, c.expires_at, c.hold_until
+            from claims c join unnest(@campaigns::text[], @users::text[]) as k(campaign_id, user_id)
+              on c.campaign_id = k.campaign_id and c.user_id = k.user_id
+            where c.status in ('claimed', 'redeemed')
+            """,
+            new { campaigns = keys.Select(k => k.CampaignId).ToArray(), users = keys.Select(k => k.UserId).ToArray() }))
+            .ToDictionary(r => (r.CampaignId, r.UserId), r => r.ToResponse());
+        var unheld = unwritten.Where(c => !existing.ContainsKey((c.CampaignId, c.UserId))).Select(c => c.CampaignId).Distinct().ToArray();
+        var cancelled = unheld.Length == 0
+            ? []
+            : (await conn.QueryAsync<string>("select id from campaigns where id = any(@unheld) and cancelled_at is not null", new { unheld })).ToHashSet();
+        foreach (var claim in unwritten)
+        {
+            var outcome = existing.TryGetValue((claim.CampaignId, claim.UserId), out var held) ? new ClaimOutcome(null, held, null)
+                : cancelled.Contains(claim.CampaignId) ? new ClaimOutcome(null, null, null, Cancelled: true)
+                : new ClaimOutcome(null, null, new InvalidOperationException("The claim was not written: its lease is closed, or its holder was not found."));
+            if (claim.Done.TrySetResult(outcome))
+            {
+                claim.Stock.Settle(claim.Slot, committed: false);
+            }
+        }
+    }
+
+    /// <summary>
     /// One statement, so one transaction: the rows, their leases' counts, or nothing. A deadlock or serialization
     /// failure rolled all of it back, so running it again cannot write anything twice.
     /// </summary>
-    private static async Task<HashSet<string>> InsertAsync(NpgsqlConnection conn, List<PendingClaim> batch)
+    internal static async Task<HashSet<string>> InsertAsync(NpgsqlConnection conn, List<PendingClaim> batch)
     {
         var args = new
         {

@@ -1,4 +1,5 @@
 using Dapper;
+using FlashSale.ClaimApi;
 using FlashSale.ClaimApi.Claims;
 using FlashSale.ClaimApi.Inventory;
 using FlashSale.Tests.Infrastructure;
@@ -111,20 +112,12 @@ public sealed class DatabaseGuardTests(FlashSaleSystem sys)
         await InventoryAssert.BalancesAsync(conn, campaign);
     }
 
-    /// <summary>ClaimApi's group-commit statement, one row per user, all on one lease; answers the codes written.</summary>
-    private static async Task<List<string>> InsertAsync(NpgsqlConnection conn, string campaign, long lease, params string[] users)
+    /// <summary>ClaimApi's group commit itself, one row per user, all on one lease; answers the codes written.</summary>
+    private async Task<HashSet<string>> InsertAsync(NpgsqlConnection conn, string campaign, long lease, params string[] users)
     {
-        var now = DateTime.UtcNow;
-        return (await conn.QueryAsync<string>(ClaimWriter.InsertSql, new
-        {
-            campaigns = users.Select(_ => campaign).ToArray(),
-            users,
-            codes = users.Select(_ => CouponCodes.New()).ToArray(),
-            leases = users.Select(_ => lease).ToArray(),
-            claimedAt = users.Select(_ => now).ToArray(),
-            expiresAt = users.Select(_ => (DateTime?)null).ToArray(),
-            holdUntil = users.Select(_ => (DateTime?)null).ToArray(),
-        })).ToList();
+        var stock = new CampaignStock(campaign, 10, new LeaseStore(sys.Db), Instance, new ClaimApiOptions(), _ => Task.CompletedTask);
+        var slot = new LeaseSlot(lease, 0);
+        return await ClaimWriter.InsertAsync(conn, [.. users.Select(u => new PendingClaim(campaign, u, CouponCodes.New(), DateTime.UtcNow, null, null, slot, stock))]);
     }
 
     /// <summary>Gives the lease's unused units back, as a stopping instance does, so the campaign balances again.</summary>
