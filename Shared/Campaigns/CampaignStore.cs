@@ -6,6 +6,14 @@ namespace FlashSale.Shared.Campaigns;
 /// <summary>Campaign rows in PostgreSQL, read by Admin and ClaimApi.</summary>
 public sealed class CampaignStore(NpgsqlDataSource db)
 {
+    // Units not yet claimed: in the pool or parked in open leases.
+    private const string RemainingSql = """
+        select c.id, (c.available + coalesce(l.open, 0))::int
+        from campaigns c
+        left join (select campaign_id, sum(granted - used - returned) as open from leases where closed_at is null group by campaign_id) l
+          on l.campaign_id = c.id
+        """;
+
     private const string Columns = """
         id, name, starts_at, ends_at, stock, per_user_limit, coupon_kind, coupon_value, min_order_amount, max_discount,
         valid_for_seconds, hold_seconds, rate_per_second, max_active, token_ttl_seconds, paused, position_expiry_seconds, cancelled_at, created_at
@@ -36,27 +44,14 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     public async Task<int> RemainingAsync(string id, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<int>(
-            """
-            select c.available + coalesce((select sum(l.granted - l.used - l.returned) from leases l
-                                           where l.campaign_id = c.id and l.closed_at is null), 0)::int
-            from campaigns c where c.id = @id
-            """,
-            new { id });
+        return (await conn.QuerySingleOrDefaultAsync<(string Id, int Remaining)>(RemainingSql + " where c.id = @id", new { id })).Remaining;
     }
 
     /// <summary>What <see cref="RemainingAsync"/> answers, for every campaign in one query (the list would otherwise ask once per row).</summary>
     public async Task<Dictionary<string, int>> RemainingByCampaignAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<(string Id, int Remaining)>(
-            """
-            select c.id, (c.available + coalesce(l.open, 0))::int
-            from campaigns c
-            left join (select campaign_id, sum(granted - used - returned) as open from leases where closed_at is null group by campaign_id) l
-              on l.campaign_id = c.id
-            """);
-        return rows.ToDictionary(r => r.Id, r => r.Remaining);
+        return (await conn.QueryAsync<(string Id, int Remaining)>(RemainingSql)).ToDictionary(r => r.Id, r => r.Remaining);
     }
 
     public async Task InsertAsync(Campaign c, NpgsqlConnection conn, NpgsqlTransaction tx)
