@@ -85,7 +85,7 @@ public static class CampaignsApi
             : Problem.NotFound($"No campaign '{id}'.");
 
     private static async Task<IResult> UpdateAdmissionAsync(
-        string id, AdmissionUpdateRequest? request, HttpContext http, NpgsqlDataSource db, CampaignStore store, CampaignPublisher publisher, AuditLog audit)
+        string id, AdmissionUpdateRequest? request, HttpContext http, NpgsqlDataSource db, CampaignPublisher publisher, AuditLog audit)
     {
         if (request is null)
         {
@@ -97,18 +97,17 @@ public static class CampaignsApi
         {
             return Problem.Validation(errors);
         }
-        if (await store.GetAsync(id) is not { } campaign)
+        // Read under the row lock, as PATCH does: a cancel committed meanwhile is in what gets published, not undone by it.
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        if (await CampaignStore.GetForUpdateAsync(id, conn, tx) is not { } campaign)
         {
             return Problem.NotFound($"No campaign '{id}'.");
         }
         var admission = campaign.Admission with { RatePerSecond = request.RatePerSecond!.Value, Paused = request.Paused ?? false, MaxActive = request.MaxActive };
-        await using (var conn = await db.OpenConnectionAsync())
-        await using (var tx = await conn.BeginTransactionAsync())
-        {
-            await CampaignStore.UpdateAdmissionAsync(id, admission, conn, tx);
-            await audit.RecordAsync(conn, tx, Actor(http), "campaign.admission", id, new { before = campaign.Admission, after = admission });
-            await tx.CommitAsync();
-        }
+        await CampaignStore.UpdateAdmissionAsync(id, admission, conn, tx);
+        await audit.RecordAsync(conn, tx, Actor(http), "campaign.admission", id, new { before = campaign.Admission, after = admission });
+        await tx.CommitAsync();
         await publisher.PublishAsync(campaign with { Admission = admission });
         return TypedResults.Ok(admission);
     }
@@ -120,7 +119,10 @@ public static class CampaignsApi
     private static async Task<IResult> CancelAsync(
         string id, HttpContext http, NpgsqlDataSource db, CampaignStore store, CampaignPublisher publisher, AuditLog audit, TimeProvider time)
     {
-        if (await store.GetAsync(id) is not { } campaign)
+        // Read under the row lock, as PATCH does: two cancels audit once, and a rate change made meanwhile is kept.
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        if (await CampaignStore.GetForUpdateAsync(id, conn, tx) is not { } campaign)
         {
             return Problem.NotFound($"No campaign '{id}'.");
         }
@@ -132,14 +134,10 @@ public static class CampaignsApi
                 return Problem.NotLive("The campaign has already ended.");
             }
             campaign = campaign with { CancelledAt = PostgresTime.ToMicroseconds(now) };
-            await using (var conn = await db.OpenConnectionAsync())
-            await using (var tx = await conn.BeginTransactionAsync())
-            {
-                await CampaignStore.CancelAsync(id, campaign.CancelledAt.Value, conn, tx);
-                await audit.RecordAsync(conn, tx, Actor(http), "campaign.cancel", id, new { campaign.Name });
-                await tx.CommitAsync();
-            }
+            await CampaignStore.CancelAsync(id, campaign.CancelledAt.Value, conn, tx);
+            await audit.RecordAsync(conn, tx, Actor(http), "campaign.cancel", id, new { campaign.Name });
         }
+        await tx.CommitAsync();
         await publisher.PublishAsync(campaign);
         return TypedResults.Ok(CampaignResponse.From(campaign, await store.RemainingAsync(id), now));
     }
