@@ -149,6 +149,17 @@ public static class Api
         Assert.Fail($"The admission cursor of {campaignId} did not reach {served}.");
     }
 
+    /// <summary>A fresh campaign (stock 5) with one shopper, <paramref name="prefix"/>-{campaign}, joined, admitted and holding the token.</summary>
+    public static async Task<(string Campaign, string User, string Token)> AdmittedShopperAsync(this FlashSaleSystem sys, string prefix)
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 5);
+        var user = $"{prefix}-{campaign}";
+        var session = await sys.SessionAsync(user);
+        await sys.JoinAsync(campaign, session);
+        await sys.StartAndAdmitAsync(campaign, 1);
+        return (campaign, user, await sys.AdmissionTokenAsync(campaign, session));
+    }
+
     public static async Task<string> AdmissionTokenAsync(this FlashSaleSystem sys, string campaignId, string session)
     {
         var status = await sys.QueueStatusAsync(campaignId, session);

@@ -10,15 +10,7 @@ namespace FlashSale.Tests.Tokens;
 [Collection(SystemCollection.Name)]
 public sealed class AdmissionTokenTests(FlashSaleSystem sys)
 {
-    private async Task<(string Campaign, string User, string Token)> AdmittedAsync()
-    {
-        var campaign = await sys.CreateCampaignAsync(stock: 5);
-        var user = $"tok-{campaign}";
-        var session = await sys.SessionAsync(user);
-        await sys.JoinAsync(campaign, session);
-        await sys.StartAndAdmitAsync(campaign, 1);
-        return (campaign, user, await sys.AdmissionTokenAsync(campaign, session));
-    }
+    private Task<(string Campaign, string User, string Token)> AdmittedAsync() => sys.AdmittedShopperAsync("tok");
 
     [Fact]
     public async Task Claim_TokenSignedWithAnotherKey_Is401()

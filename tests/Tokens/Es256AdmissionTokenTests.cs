@@ -11,15 +11,7 @@ namespace FlashSale.Tests.Tokens;
 [Collection(Es256Collection.Name)]
 public sealed class Es256AdmissionTokenTests(Es256System sys)
 {
-    private async Task<(string Campaign, string User, string Token)> AdmittedAsync()
-    {
-        var campaign = await sys.CreateCampaignAsync(stock: 5);
-        var user = $"es-{campaign}";
-        var session = await sys.SessionAsync(user);
-        await sys.JoinAsync(campaign, session);
-        await sys.StartAndAdmitAsync(campaign, 1);
-        return (campaign, user, await sys.AdmissionTokenAsync(campaign, session));
-    }
+    private Task<(string Campaign, string User, string Token)> AdmittedAsync() => sys.AdmittedShopperAsync("es");
 
     private static JsonNode Header(string token) => JsonNode.Parse(Base64Url.Decode(token.Split('.')[0]))!;
 
