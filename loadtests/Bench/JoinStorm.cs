@@ -62,7 +62,7 @@ public static class JoinStorm
             // that the measured phases do not use (their sessions would otherwise be cached hits).
             var warmCampaign = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: 3600, durationSeconds: 3600, ct);
             var warm = TimeSpan.FromSeconds(o.WarmupSeconds);
-            var warmSessions = Enumerable.Range(0, o.Joins).Select(i => minter.Mint(setup.UserId(o.Joins + i))).ToArray();
+            var warmSessions = MintSessions(minter, setup, first: o.Joins, o.Joins);
             var warmJoined = await JoinPhaseAsync(WarmupJoin, http, warmCampaign, warmSessions, o.Concurrency, warm, metrics, ct);
             await StatusPhaseAsync(WarmupStatus, http, warmCampaign, warmSessions, warmJoined, o.Concurrency, warm, metrics, ct);
         }
@@ -70,8 +70,7 @@ public static class JoinStorm
         // Sessions come from the identity provider, not from the edge: minted before the clock starts, so the
         // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
         // browser does, and polls with it afterwards.
-        var sessions = new string[o.Joins];
-        Parallel.For(0, o.Joins, i => sessions[i] = minter.Mint(setup.UserId(i)));
+        var sessions = MintSessions(minter, setup, first: 0, o.Joins);
         var joined = await JoinPhaseAsync(Step, http, campaignId, sessions, o.Concurrency, during, metrics, ct);
         await StatusPhaseAsync(StatusStep, http, campaignId, sessions, joined, o.Concurrency, during, metrics, ct);
         await sampler.DisposeAsync();
@@ -112,6 +111,14 @@ public static class JoinStorm
             ],
             MachineInfo.Capture());
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
+    }
+
+    /// <summary>Sessions for shoppers <paramref name="first"/> onwards, as the identity provider would sign them.</summary>
+    private static string[] MintSessions(SessionMinter minter, BenchSetup setup, int first, int count)
+    {
+        var sessions = new string[count];
+        Parallel.For(0, count, i => sessions[i] = minter.Mint(setup.UserId(first + i)));
+        return sessions;
     }
 
     /// <summary>Each iteration is a new shopper joining; answers how many joined (iterations go out in order, so shoppers 0..n-1).</summary>
