@@ -21,7 +21,7 @@ public sealed class EdgeSignals(IConnectionMultiplexer redis, AdmissionCursor cu
         {
             writes.Add(db.StringIncrementAsync(RedisKeys.Claimed(campaign.Key), campaign.Count()));
             // Claiming finishes a turn: the place stops counting against the campaign's maxActive at once.
-            writes.Add(db.SortedSetRemoveAsync(RedisKeys.Active(campaign.Key), campaign.Select(c => (RedisValue)c.UserId).ToArray()));
+            writes.Add(db.SortedSetRemoveAsync(RedisKeys.Active(campaign.Key), campaign.Select(c => (RedisValue)QueueMember.Of(c.UserId)).ToArray()));
             writes.Add(redis.GetSubscriber().PublishAsync(Events, CampaignEvents.Format(CampaignEvents.Claimed, campaign.Key)));
         }
         await Task.WhenAll(writes);

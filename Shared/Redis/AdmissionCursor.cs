@@ -13,48 +13,35 @@ namespace FlashSale.Shared.Redis;
 public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider time)
 {
     /// <summary>
-    /// Removes a shopper from the queue. Ranks below <c>served</c> are the admitted ones; when one of them leaves,
-    /// <c>served</c> drops by one so the shopper at the cursor is not admitted for free. <c>departed</c> counts those,
-    /// so admitted-ever = served + departed.
-    /// </summary>
-    /// <summary>
-    /// A poll refreshes a shopper's seen mark only when the mark is at least this old: most polls then write nothing
-    /// (a skiplist update per poll was a visible share of Redis's CPU at 20,000 polls a second). The reaper allows
-    /// the same slack, so nobody loses a place sooner than the expiry after their last poll, at most this much later.
+    /// A poll refreshes a shopper's seen mark only when the mark is at least this old: most polls then write nothing.
+    /// The reaper allows the same slack, so nobody loses a place sooner than the expiry after their last poll, at most
+    /// this much later.
     /// </summary>
     public const int SeenRefreshMilliseconds = 5000;
-
-    public const string LeaveFunction = """
-        local function leave(adm, queue, active, seen, lapsed, tokenPrefix, user, served)
-            local r = redis.call('ZRANK', queue, user)
-            redis.call('ZREM', active, user)
-            redis.call('ZREM', seen, user)
-            redis.call('SREM', lapsed, user)
-            redis.call('DEL', tokenPrefix .. user)
-            if not r then return served end
-            redis.call('ZREM', queue, user)
-            if r < math.floor(served) then
-                served = served - 1
-                redis.call('HINCRBY', adm, 'departed', 1)
-            end
-            return served
-        end
-        """;
 
     // Work per tick is bounded so one tick never blocks Redis for long; what is left is done by the next tick.
     private const int ReapPerTick = 1000;
 
+    // Seen marks the reaper reads per tick (64 KiB): a pass over a queue of 2M takes about 12 s at one edge's tick.
+    private const int ScanPerTick = 16_384;
+
     // Beyond this, time the edges did not tick (all down, a long pause of the process) is not banked as a burst.
     private const int MaxCatchUpMs = 5000;
 
-    private const string AdvanceBody = LeaveFunction + "\n" + """
-        local h = redis.call('HMGET', @adm, 'startMs', 'rate', 'paused', 'served', 'lastMs', 'closed', 'maxActive', 'ttl', 'expiry')
+    private const string AdvanceBody = QueueLua.Functions + "\n" + """
+        local h = redis.call('HMGET', @adm, 'startMs', 'rate', 'paused', 'served', 'lastMs', 'closed', 'maxActive', 'ttl', 'expiry', 'perm')
         local startMs = tonumber(h[1])
         if not startMs then return false end
         local now = tonumber(@now)
         local served = tonumber(h[4]) or 0
         local last = tonumber(h[5]) or startMs
+        local key = h[10] or ''
         if last < startMs then last = startMs end
+        local cutoff = staleBefore(@adm, now, tonumber(@seenRefresh))
+        local function stale(score)
+            local mark = seenAt(@seen, indexOf(score, key))
+            return cutoff and mark ~= 0 and mark < cutoff
+        end
         if now >= startMs then
             -- Admitted shoppers whose turn ran out without a claim free their place against maxActive. They stay in the
             -- queue, flagged, so nobody's rank moves (removing ranks below the cursor would skew the admission order);
@@ -62,28 +49,58 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
             local lapsedNow = redis.call('ZRANGEBYSCORE', @active, '-inf', now, 'LIMIT', 0, @reap)
             for _, user in ipairs(lapsedNow) do
                 redis.call('ZREM', @active, user)
-                redis.call('ZREM', @seen, user)
                 redis.call('DEL', @tokenPrefix .. user)
                 redis.call('SADD', @lapsed, user)
             end
-            -- Waiting shoppers unseen for the position expiry lose their place; the pre-queue counts from the start.
-            local expiry = tonumber(h[9]) or 0
-            if expiry > 0 and now - expiry > startMs then
-                local stale = redis.call('ZRANGEBYSCORE', @seen, '-inf', now - expiry - @seenRefresh, 'LIMIT', 0, @reap)
-                for _, user in ipairs(stale) do
-                    local r = redis.call('ZRANK', @queue, user)
-                    if r and r >= math.floor(served) then
-                        served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
-                    else
-                        redis.call('ZREM', @seen, user)
+            -- Waiting shoppers unseen for the position expiry lose their place. The reaper walks the seen marks in
+            -- join order, a slice per tick, resuming where the last tick stopped; marks of admitted shoppers are
+            -- cleared (the expiry is for waiting), so each stale mark is handled once.
+            local joins = tonumber(redis.call('HGET', @adm, 'joins') or '0')
+            if cutoff and joins > 0 then
+                local from = tonumber(redis.call('HGET', @adm, 'reapAt') or '0')
+                if from >= joins then from = 0 end
+                local marks = redis.call('GETRANGE', @seen, from * 4, math.min(from + @scan, joins) * 4 - 1)
+                local nextFrom, found = from + #marks / 4, 0
+                for i = 0, #marks / 4 - 1 do
+                    local a, b, c, d = string.byte(marks, i * 4 + 1, i * 4 + 4)
+                    local mark = ((a * 256 + b) * 256 + c) * 256 + d
+                    if mark ~= 0 and mark < cutoff then
+                        local index = from + i
+                        local user = memberAt(@queue, index, key)
+                        if user and redis.call('ZRANK', @queue, user) >= math.floor(served) then
+                            served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
+                        else
+                            redis.call('BITFIELD', @seen, 'SET', 'u32', '#' .. index, 0)
+                        end
+                        found = found + 1
+                        if found >= tonumber(@reap) then
+                            nextFrom = index + 1
+                            break
+                        end
                     end
                 end
+                redis.call('HSET', @adm, 'reapAt', tostring(nextFrom))
             end
         end
         if now > last then
             if h[3] ~= '1' and h[6] ~= '1' then
                 local before = math.floor(served)
                 served = served + math.min(now - last, @catchUp) * tonumber(h[2]) / 1000
+                -- A turn is never spent on someone already gone: those in the stretch about to be admitted whose mark
+                -- has expired leave first (the reaper may not have reached them), and those behind move up.
+                if cutoff and math.floor(served) > before then
+                    for _ = 1, 3 do
+                        local window = redis.call('ZRANGE', @queue, before, math.floor(served) - 1, 'WITHSCORES')
+                        local gone = 0
+                        for i = 1, #window, 2 do
+                            if stale(window[i + 1]) then
+                                leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, window[i], before)
+                                gone = gone + 1
+                            end
+                        end
+                        if gone == 0 then break end
+                    end
+                end
                 local size = redis.call('ZCARD', @queue)
                 if served > size then served = size end
                 local maxActive = tonumber(h[7]) or 0
@@ -132,6 +149,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
             tokenPrefix = RedisKeys.Token(campaign.Id, ""),
             now = time.GetUtcNow().ToUnixTimeMilliseconds(),
             reap = ReapPerTick,
+            scan = ScanPerTick,
             catchUp = MaxCatchUpMs,
             seenRefresh = SeenRefreshMilliseconds,
             startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
@@ -160,6 +178,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         tokenPrefix = RedisKeys.Token(campaignId, ""),
         now = time.GetUtcNow().ToUnixTimeMilliseconds(),
         reap = ReapPerTick,
+        scan = ScanPerTick,
         catchUp = MaxCatchUpMs,
         seenRefresh = SeenRefreshMilliseconds,
     };

@@ -12,7 +12,8 @@ public static class RedisKeys
     public static string Campaign(string id) => $"fs:{{{id}}}:campaign";
     public static string Queue(string id) => $"fs:{{{id}}}:queue";
     public static string Admission(string id) => $"fs:{{{id}}}:admission";
-    public static string Token(string id, string userId) => $"fs:{{{id}}}:token:{userId}";
+    /// <summary>The admission token of a shopper's open turn, by <see cref="QueueMember"/> name.</summary>
+    public static string Token(string id, string member) => $"fs:{{{id}}}:token:{member}";
     public static string Claimed(string id) => $"fs:{{{id}}}:claimed";
 
     /// <summary>Admitted shoppers who have neither claimed nor lapsed, scored by the deadline of their turn.</summary>
@@ -21,6 +22,6 @@ public static class RedisKeys
     /// <summary>Admitted shoppers whose turn ran out unused: still in line (ranks stay put), but out of the game.</summary>
     public static string Lapsed(string id) => $"fs:{{{id}}}:lapsed";
 
-    /// <summary>Every queued shopper scored by when they last polled or listened, for position expiry.</summary>
+    /// <summary>When each queued shopper last polled or listened, four bytes per join index (see <see cref="QueueLua"/>).</summary>
     public static string Seen(string id) => $"fs:{{{id}}}:seen";
 }

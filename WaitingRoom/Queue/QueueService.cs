@@ -18,12 +18,14 @@ public sealed record QueueStatusResponse(
 /// <summary>Joining and reading a place in one campaign's queue.</summary>
 public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time)
 {
+    // The key of a campaign's pre-queue permutation, if this edge is the first to need one: whoever writes it first
+    // wins, and it never leaves Redis, so nobody can work out from their join time where they will stand.
+    private static readonly string PermutationKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
     /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
     public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
         var now = time.GetUtcNow();
-        // 52 random bits: ties between draws are negligible, and every draw stays below the post-start base.
-        var draw = (BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & (QueueScripts.PostStartBase - 1)).ToString(CultureInfo.InvariantCulture);
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Join, new
         {
             queue = (RedisKey)RedisKeys.Queue(campaign.Id),
@@ -33,9 +35,10 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             active = (RedisKey)RedisKeys.Active(campaign.Id),
             lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            user = userId,
-            draw,
+            user = QueueMember.Of(userId),
+            perm = PermutationKey,
             now = now.ToUnixTimeMilliseconds(),
+            seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
             startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
             stock = campaign.Stock,
         }))!;
@@ -53,7 +56,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
             lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
             tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            user = userId,
+            user = QueueMember.Of(userId),
         }) == 1;
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
@@ -63,11 +66,11 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         {
             queue = (RedisKey)RedisKeys.Queue(campaign.Id),
             adm = (RedisKey)RedisKeys.Admission(campaign.Id),
-            token = (RedisKey)RedisKeys.Token(campaign.Id, userId),
             active = (RedisKey)RedisKeys.Active(campaign.Id),
             seen = (RedisKey)RedisKeys.Seen(campaign.Id),
             lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
-            user = userId,
+            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
+            user = QueueMember.Of(userId),
             now = now.ToUnixTimeMilliseconds(),
             seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
         });
@@ -127,7 +130,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         var ttl = turnEnds - time.GetUtcNow();
         var (token, expires) = tokens.Issue(userId, campaign.Id, ttl);
         var db = redis.GetDatabase();
-        var key = RedisKeys.Token(campaign.Id, userId);
+        var key = RedisKeys.Token(campaign.Id, QueueMember.Of(userId));
         // Two polls racing must hand out one admission, not two: the first SET wins and the loser reads it back.
         if (!await db.StringSetAsync(key, token, ttl, When.NotExists))
         {

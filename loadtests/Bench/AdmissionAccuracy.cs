@@ -79,7 +79,7 @@ public static class AdmissionAccuracy
         var startsAt = DateTimeOffset.FromUnixTimeMilliseconds(startMs);
         double Now() => (DateTimeOffset.UtcNow - startsAt).TotalSeconds;
         Console.Error.WriteLine($"[{Name}] setup: {Count(filler)} queue members written to Redis, {Count(o.Sample)} shoppers joining through the edge");
-        await QueueFill.PreQueueAsync(redis, queueKey, tag, filler, ct);
+        await QueueFill.PreQueueAsync(redis, campaignId, tag, filler, ct);
         var joined = await setup.JoinAsync(campaignId, o.Sample, 64, ct);
         var queueLength = await redis.SortedSetLengthAsync(queueKey);
         if (Now() > -0.5)

@@ -75,7 +75,7 @@ public static class Fairness
             var answered = reply.Status == 202 ? Interlocked.Increment(ref events) : 0;
             metrics.Step(step).Record(started, reply.ToOutcome());
             var body = reply.Body is { } b ? JsonSerializer.Deserialize(b, LoadJson.Default.QueueReply) : null;
-            joins[user] = new JoinRecord(sent, answered);
+            joins[QueueMember.Of(user)] = new JoinRecord(sent, answered);
             statuses.AddOrUpdate($"{step}: {body?.Status ?? reply.Status.ToString(CultureInfo.InvariantCulture)}", 1, (_, n) => n + 1);
             return body;
         }
@@ -101,7 +101,7 @@ public static class Fairness
         await sampler.DisposeAsync();
 
         var checks = new List<CheckResult>(await QueueOrderChecks.RunAsync(redis, RedisKeys.Queue(campaignId),
-            user => joins.TryGetValue(user, out var j) ? j : null, ct, o.MaxRho));
+            member => joins.TryGetValue(member, out var j) ? j : null, ct, o.MaxRho));
         var decreases = answeredRanks.Zip(answeredRanks.Skip(1), (a, b) => b <= a).Count(d => d);
         checks.Add(answeredRanks.Count < 2
             ? new CheckResult(AnsweredRanksIncrease, CheckStatus.Skip, $"{Count(answeredRanks.Count)} post-start joins answered with a rank")

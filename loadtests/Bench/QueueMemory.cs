@@ -41,9 +41,10 @@ public sealed record QueueMemoryOptions
 }
 
 /// <summary>
-/// queue-memory: one campaign's queue filled in Redis to N members (pipelined ZADD of pre-queue draws and user ids
-/// like the generator's), the memory per member measured, then join throughput through the edge on an empty queue
-/// and on the full one, same load, alternating. The big key is unlinked afterwards.
+/// queue-memory: one campaign's queue filled in Redis to N members by the edge's own join script (queue member, seen
+/// mark, join counter: everything a waiting shopper costs), the memory per member measured right after the fill and
+/// again once every member has been looked up (as each one's first status poll does), then join throughput through
+/// the edge on an empty queue and on the full one, same load, alternating. The big keys are unlinked afterwards.
 /// </summary>
 public static class QueueMemory
 {
@@ -68,12 +69,13 @@ public static class QueueMemory
         var empty = await setup.CreateCampaignAsync(stock: 1_000, rate: 1, startsInSeconds: 7200, durationSeconds: 3600, ct);
         var full = await setup.CreateCampaignAsync(stock: 1_000, rate: 1, startsInSeconds: 7200, durationSeconds: 3600, ct);
         var fullKey = RedisKeys.Queue(full);
+        var seenKey = RedisKeys.Seen(full);
         var notes = new List<string>();
 
         // An RDB snapshot of a GiB-sized set (the fork, the write) would land in the middle of the measurement.
         var save = (await server.ConfigGetAsync("save")).FirstOrDefault().Value ?? "";
         await server.ConfigSetAsync("save", "");
-        long written = 0, before, after, keyBytes;
+        long written = 0, before, after, settled, keyBytes, seenBytes;
         string encoding;
         var fillSeconds = 0.0;
         try
@@ -82,11 +84,17 @@ public static class QueueMemory
             var progress = new Progress(Name, _ => new ProgressStatus($"ZADD {Count(Interlocked.Read(ref written))} of {Count(o.Members)}", (double)Interlocked.Read(ref written) / o.Members));
             var filling = new Sampler(metrics, progress);
             var fillStart = Stopwatch.GetTimestamp();
-            await QueueFill.PreQueueAsync(redis, fullKey, tag, o.Members, ct, inFlight: 16, written: n => Interlocked.Exchange(ref written, n));
+            await QueueFill.PreQueueAsync(redis, full, tag, o.Members, ct, inFlight: 16, written: n => Interlocked.Exchange(ref written, n));
             fillSeconds = Stopwatch.GetElapsedTime(fillStart).TotalSeconds;
             await filling.DisposeAsync();
             after = await UsedMemoryAsync(server);
+            // Redis grows a sorted set's hash table by doubling it and moves the old buckets over one per operation on
+            // the set, so right after a fill past a power of two both tables are allocated. A live queue is polled all
+            // the time; one lookup of every member (as a first status poll does) is what it takes to settle.
+            await LookUpEveryMemberAsync(redis, fullKey, tag, o.Members, ct);
+            settled = await UsedMemoryAsync(server);
             keyBytes = (long)await redis.ExecuteAsync("MEMORY", "USAGE", fullKey, "SAMPLES", "1000");
+            seenBytes = (long)await redis.ExecuteAsync("MEMORY", "USAGE", seenKey);
             encoding = (string?)await redis.ExecuteAsync("OBJECT", "ENCODING", fullKey) ?? "?";
             var members = await redis.SortedSetLengthAsync(fullKey);
             if (members != o.Members)
@@ -96,7 +104,7 @@ public static class QueueMemory
         }
         catch
         {
-            await CleanUpAsync(redis, server, fullKey, save, o.Keep);
+            await CleanUpAsync(redis, server, [fullKey, seenKey], save, o.Keep);
             throw;
         }
 
@@ -133,30 +141,32 @@ public static class QueueMemory
         finally
         {
             await sampler.DisposeAsync();
-            await CleanUpAsync(redis, server, fullKey, save, o.Keep);
+            await CleanUpAsync(redis, server, [fullKey, seenKey], save, o.Keep);
             await admin.CancelAsync(empty, CancellationToken.None);
             await admin.CancelAsync(full, CancellationToken.None);
         }
 
-        var perMember = (after - before) / (double)o.Members;
+        var perMember = (settled - before) / (double)o.Members;
+        var perMemberAtFill = (after - before) / (double)o.Members;
         var emptyRate = rates[empty].Average();
         var fullRate = rates[full].Average();
         var ratio = fullRate / emptyRate;
         var checks = new List<CheckResult>
         {
             CheckResult.Of(BytesPerMember, perMember <= o.MaxBytesPerMember,
-                $"used_memory grew {MachineInfo.Bytes(after - before)} for {Count(o.Members)} members = {perMember:0.0} bytes each (target <= {o.MaxBytesPerMember:0}); MEMORY USAGE of the key {MachineInfo.Bytes(keyBytes)} = {keyBytes / (double)o.Members:0.0} bytes each"),
+                $"used_memory grew {MachineInfo.Bytes(settled - before)} for {Count(o.Members)} waiting shoppers = {perMember:0.0} bytes each (target <= {o.MaxBytesPerMember:0}); "
+                + $"right after the fill, with the set's old hash table not yet released, {perMemberAtFill:0.0}; MEMORY USAGE: queue {keyBytes / (double)o.Members:0.0} + seen marks {seenBytes / (double)o.Members:0.0} bytes each"),
             CheckResult.Of(JoinsHold, Math.Abs(ratio - 1) <= o.MaxSlowdown,
                 $"{N(fullRate)} joins/s on the {Count(o.Members)} queue vs {N(emptyRate)} on the empty one = {ratio:0.00}× (target within ±{o.MaxSlowdown:0%}); rounds: empty {string.Join(", ", rates[empty].Select(r => N(r)))}, full {string.Join(", ", rates[full].Select(r => N(r)))}"),
         };
-        notes.Add("Members are written as the join script writes a pre-queue member: score a random 52-bit draw, member a user id in the generator's format (<tag>-f<n>, 11–17 bytes).");
-        notes.Add($"Memory is Redis's used_memory before and after the fill (the whole server; other campaigns were idle), and MEMORY USAGE … SAMPLES 1000 of the key. The RDB save schedule was switched off during the run ({(save.Length == 0 ? "it was already off" : $"'{save}', restored")}).");
-        notes.Add($"Join phases alternate empty/full after a {o.WarmupSeconds} s warm-up on the empty queue, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, ZADD NX of a random draw, ZRANK, which is O(log n) in a skiplist.");
-        notes.Add(o.Keep ? $"The big key {fullKey} was kept (--keep)." : $"The big key was unlinked afterwards (UNLINK frees it in the background).");
+        notes.Add("Members are written by the edge's join script (EVALSHA, 1,000 per pipeline), as pre-queue joins: member the 14-character hash of a user id in the generator's format, score the permuted join index, a 4-byte seen mark.");
+        notes.Add($"Memory is Redis's used_memory before the fill, right after it, and after one ZSCORE of every member (the whole server; other campaigns were idle), and MEMORY USAGE of the two keys (the queue sampled 1,000 members). The RDB save schedule was switched off during the run ({(save.Length == 0 ? "it was already off" : $"'{save}', restored")}).");
+        notes.Add($"Join phases alternate empty/full after a {o.WarmupSeconds} s warm-up on the empty queue, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, the permutation (four SHA-1 rounds), ZADD NX, a BITFIELD SET, ZRANK; the sorted-set steps are O(log n) in a skiplist.");
+        notes.Add(o.Keep ? $"The big keys {fullKey} and {seenKey} were kept (--keep)." : $"The big keys were unlinked afterwards (UNLINK frees them in the background).");
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
                 new("members", Count(o.Members)), new("empty campaign", empty), new("full campaign", full), new("encoding", encoding),
-                new("fill", $"{Duration(TimeSpan.FromSeconds(fillSeconds))} ({N(o.Members / Math.Max(fillSeconds, 0.001))} members/s, ZADD of 1,000, 16 in flight)"),
+                new("fill", $"{Duration(TimeSpan.FromSeconds(fillSeconds))} ({N(o.Members / Math.Max(fillSeconds, 0.001))} joins/s, the join script in pipelines of 1,000, 16 in flight)"),
                 new("join concurrency", Count(o.Concurrency)), new("join seconds per phase", Count(o.Seconds)), new("rounds", Count(o.Rounds)),
                 new("edges", string.Join(", ", http.Edges)),
             ],
@@ -164,9 +174,10 @@ public static class QueueMemory
             checks,
             [new($"joins per second: {Count(o.Members)} queue ÷ empty queue", "full", fullRate, "empty", emptyRate)],
             [
-                new("used_memory before / after", $"{MachineInfo.Bytes(before)} / {MachineInfo.Bytes(after)}"),
-                new("bytes per member (used_memory delta ÷ members)", perMember.ToString("0.0", CultureInfo.InvariantCulture)),
-                new("MEMORY USAGE of the key", $"{MachineInfo.Bytes(keyBytes)} ({keyBytes / (double)o.Members:0.0} bytes per member)"),
+                new("used_memory before / after the fill / after a lookup of each", $"{MachineInfo.Bytes(before)} / {MachineInfo.Bytes(after)} / {MachineInfo.Bytes(settled)}"),
+                new("bytes per member (used_memory delta ÷ members)", $"{perMember:0.0} ({perMemberAtFill:0.0} right after the fill)"),
+                new("MEMORY USAGE of the queue", $"{MachineInfo.Bytes(keyBytes)} ({keyBytes / (double)o.Members:0.0} bytes per member)"),
+                new("MEMORY USAGE of the seen marks", $"{MachineInfo.Bytes(seenBytes)} ({seenBytes / (double)o.Members:0.0} bytes per member)"),
             ],
             notes, sampler.Series,
             [
@@ -183,12 +194,39 @@ public static class QueueMemory
         return long.Parse(info.SelectMany(g => g).First(kv => kv.Key == "used_memory").Value, CultureInfo.InvariantCulture);
     }
 
-    private static async Task CleanUpAsync(IDatabase redis, IServer server, string key, string save, bool keep)
+    private static async Task LookUpEveryMemberAsync(IDatabase redis, string queueKey, string tag, long members, CancellationToken ct)
+    {
+        const int batchSize = 5_000;
+        var pending = new List<Task>();
+        for (long from = 0; from < members; from += batchSize)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = redis.CreateBatch();
+            var lookups = new Task[(int)Math.Min(batchSize, members - from)];
+            for (var i = 0; i < lookups.Length; i++)
+            {
+                lookups[i] = batch.SortedSetScoreAsync(queueKey, QueueFill.Member(tag, from + i));
+            }
+            batch.Execute();
+            pending.Add(Task.WhenAll(lookups));
+            if (pending.Count >= 8)
+            {
+                await Task.WhenAll(pending);
+                pending.Clear();
+            }
+        }
+        await Task.WhenAll(pending);
+    }
+
+    private static async Task CleanUpAsync(IDatabase redis, IServer server, RedisKey[] keys, string save, bool keep)
     {
         if (!keep)
         {
             // DEL of millions of members would block Redis for seconds; UNLINK frees them in a background thread.
-            await redis.ExecuteAsync("UNLINK", key);
+            foreach (var key in keys)
+            {
+                await redis.ExecuteAsync("UNLINK", key);
+            }
         }
         await server.ConfigSetAsync("save", save);
     }

@@ -144,7 +144,7 @@ public static class CampaignScenario
 
     private static JoinRecord? JoinOf(ShopperBook book, string member)
     {
-        if (!book.TryParse(member, out var i))
+        if (!book.TryFindMember(member, out var i))
         {
             return null;
         }

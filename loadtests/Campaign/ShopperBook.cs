@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using FlashSale.LoadTests.Checks;
+using FlashSale.Shared.Redis;
 
 namespace FlashSale.LoadTests.Campaign;
 
@@ -14,6 +15,7 @@ public sealed class ShopperBook
     private int events;
     private int done;
     private long admitted;
+    private Dictionary<string, int>? members;
 
     public ShopperBook(int count, string tag)
     {
@@ -46,12 +48,11 @@ public sealed class ShopperBook
 
     public string UserId(int shopper) => Tag + "-" + shopper.ToString(CultureInfo.InvariantCulture);
 
-    public bool TryParse(string userId, out int shopper)
+    /// <summary>The shopper a queue member stands for (queue members are hashes of user ids; the map is built on first use).</summary>
+    public bool TryFindMember(string member, out int shopper)
     {
-        shopper = -1;
-        return userId.Length > Tag.Length + 1 && userId.StartsWith(Tag, StringComparison.Ordinal) && userId[Tag.Length] == '-'
-            && int.TryParse(userId.AsSpan(Tag.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out shopper)
-            && shopper < Shoppers.Length;
+        members ??= Enumerable.Range(0, Shoppers.Length).ToDictionary(i => QueueMember.Of(UserId(i)), StringComparer.Ordinal);
+        return members.TryGetValue(member, out shopper);
     }
 
     /// <summary>A client-side event number: everything one worker saw before another sent is numbered lower.</summary>

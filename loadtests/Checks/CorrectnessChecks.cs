@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace FlashSale.LoadTests.Checks;
 
-/// <summary>What the checks need from a run: the campaign, what clients were answered, and (for fairness) each queue member's joins.</summary>
+/// <summary>What the checks need from a run: the campaign, what clients were answered, and (for fairness) the joins of each queue member (a <see cref="QueueMember"/> name).</summary>
 public sealed record CheckInput(
     string CampaignId,
     IReadOnlyCollection<SeenCoupon> Coupons,

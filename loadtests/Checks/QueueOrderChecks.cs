@@ -1,3 +1,4 @@
+using FlashSale.Shared.Redis;
 using StackExchange.Redis;
 using static FlashSale.LoadTests.Checks.InventoryChecks;
 
@@ -5,13 +6,12 @@ namespace FlashSale.LoadTests.Checks;
 
 /// <summary>
 /// Fairness, read from the campaign's Redis queue: the cursor admits by queue rank, so admission order is the rank.
-/// Pre-queue members (score a random draw below 2^52) must be in an order unrelated to the order they joined in;
+/// Pre-queue members (score a keyed shuffle of the join index, below 2^52) must be in an order unrelated to the order they joined in;
 /// post-start members (2^52 + arrival sequence) in exactly the order they joined, as far as the clients can tell:
 /// no one ranked behind a shopper whose join was answered before that shopper's was even sent.
 /// </summary>
 public static class QueueOrderChecks
 {
-    private const double PostStartBase = 4_503_599_627_370_496;
     private const int Chunk = 100_000;
 
     /// <param name="preQueueBound">|rho| allowed for the pre-queue; by default six standard deviations of a random order (<see cref="Spearman.RandomBound"/>).</param>
@@ -32,7 +32,7 @@ public static class QueueOrderChecks
                     unknown++;
                     continue;
                 }
-                if (entry.Score < PostStartBase)
+                if (entry.Score < QueueLua.PostStartBase)
                 {
                     if (join.Answered > 0)
                     {

@@ -41,13 +41,15 @@ public sealed class CorrectnessChecksTests(FlashSaleSystem sys)
         {
             await sys.JoinAsync(campaign, await sys.SessionAsync($"post-{campaign}-{i}"));
         }
+        var users = Enumerable.Range(0, 60).Select(i => $"pre-{campaign}-{i}").Concat(Enumerable.Range(0, 10).Select(i => $"post-{campaign}-{i}"))
+            .ToDictionary(QueueMember.Of, u => u);
         var ranks = (await sys.Redis.GetDatabase().SortedSetRangeByRankAsync(RedisKeys.Queue(campaign)))
             .Select((member, rank) => (Member: (string)member!, Rank: rank))
             .ToDictionary(m => m.Member, m => m.Rank);
 
         // As if the pre-queue had kept join order (rho = 1), and the post-start joiners were ranked in reverse of
         // the order their joins were answered in, each answered before the next was sent.
-        JoinRecord? JoinOf(string member) => member.StartsWith("pre-", StringComparison.Ordinal)
+        JoinRecord? JoinOf(string member) => users[member].StartsWith("pre-", StringComparison.Ordinal)
             ? new JoinRecord(1 + 2 * ranks[member], 2 + 2 * ranks[member])
             : new JoinRecord(1000 - 2 * ranks[member], 1001 - 2 * ranks[member]);
         var results = (await CorrectnessChecks.RunAsync(new CheckInput(campaign, [], [], JoinOf), FlashSaleSystem.Postgres, FlashSaleSystem.RedisConnection,

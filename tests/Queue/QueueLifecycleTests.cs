@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using FlashSale.Shared.Redis;
 using FlashSale.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace FlashSale.Tests.Queue;
 
@@ -33,7 +34,7 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
             await sys.QueueStatusAsync(campaign, last);
         }
         // Asking through the API would itself count as looking again, so watch the queue in Redis.
-        await sys.EventuallyAsync(async () => await sys.Redis.GetDatabase().SortedSetRankAsync(RedisKeys.Queue(campaign), $"gone-{campaign}") is null);
+        await sys.EventuallyAsync(async () => await sys.Redis.GetDatabase().SortedSetRankAsync(RedisKeys.Queue(campaign), QueueMember.Of($"gone-{campaign}")) is null);
 
         Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, gone))["status"]!.GetValue<string>());
         Assert.Equal(1, (await sys.QueueStatusAsync(campaign, stays))["rank"]!.GetValue<long>());
@@ -43,20 +44,62 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task PreQueue_UnseenForTheExpiryFromTheStart_LoseTheirPlaces_ThoseWhoKeptLookingKeepTheirs()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var users = Enumerable.Range(0, 20).Select(i => $"pre-{i}-{campaign}").ToArray();
+        var sessions = new List<string>();
+        foreach (var user in users)
+        {
+            sessions.Add(await sys.SessionAsync(user));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        var db = sys.Redis.GetDatabase();
+
+        // Half of them look again half a minute after the start; the others last looked when they joined.
+        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 30));
+        for (var i = 0; i < 20; i += 2)
+        {
+            Assert.Equal("waiting", (await sys.QueueStatusAsync(campaign, sessions[i]))["status"]!.GetValue<string>());
+        }
+        // The pre-queue's expiry counts from the start, so nobody has lost a place 59 s into the campaign.
+        sys.Clock.Advance(TimeSpan.FromSeconds(28));
+        await sys.NudgeAsync(3);
+        Assert.Equal(20, await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+
+        // Past it, the reaper finds the stale marks by join index and the shuffled places they stand for.
+        sys.Clock.Advance(TimeSpan.FromSeconds(3));
+        await sys.EventuallyAsync(async () => await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)) == 10);
+        var left = (await db.SortedSetRangeByRankAsync(RedisKeys.Queue(campaign))).Select(m => (string)m!).ToHashSet();
+        Assert.Equal(users.Where((_, i) => i % 2 == 0).Select(QueueMember.Of).ToHashSet(), left);
+        var ranks = new List<long>();
+        for (var i = 0; i < 20; i += 2)
+        {
+            ranks.Add((await sys.QueueStatusAsync(campaign, sessions[i]))["rank"]!.GetValue<long>());
+        }
+        Assert.Equal(Enumerable.Range(1, 10).Select(r => (long)r), ranks.Order());
+    }
+
+    [Fact]
     public async Task Waiting_APollSoonAfterTheLast_StillKeepsThePlaceForTheWholeExpiry_AndTheSlackIsBounded()
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
         sys.Clock.Advance(TimeSpan.FromSeconds(61));
         await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
         var session = await sys.SessionAsync($"soon-{campaign}");
-        var user = $"soon-{campaign}";
+        var user = QueueMember.Of($"soon-{campaign}");
         await sys.JoinAsync(campaign, session);
         var db = sys.Redis.GetDatabase();
-        var joinedAt = await db.SortedSetScoreAsync(RedisKeys.Seen(campaign), user);
+        // A post-start member's score is the base plus its join index, which addresses its seen mark.
+        var index = (long)(await db.SortedSetScoreAsync(RedisKeys.Queue(campaign), user))!.Value - QueueLua.PostStartBase;
+        async Task<long> SeenMarkAsync() => (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaign), "GET", "u32", $"#{index}"))!)[0];
+        var joinedAt = await SeenMarkAsync();
+        Assert.Equal(sys.Clock.GetUtcNow().ToUnixTimeSeconds(), joinedAt);
         // Inside the refresh window this poll writes no new seen mark; the place must still last 60 s from it.
         sys.Clock.Advance(TimeSpan.FromSeconds(3));
         await sys.QueueStatusAsync(campaign, session);
-        Assert.Equal(joinedAt, await db.SortedSetScoreAsync(RedisKeys.Seen(campaign), user));
+        Assert.Equal(joinedAt, await SeenMarkAsync());
 
         sys.Clock.Advance(TimeSpan.FromSeconds(59));
         await sys.NudgeAsync(3);
