@@ -37,7 +37,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         local last = tonumber(h[5]) or startMs
         local key = h[10] or ''
         if last < startMs then last = startMs end
-        local cutoff = staleBefore(@adm, now, tonumber(@seenRefresh))
+        local cutoff = staleBefore(h[1], h[9], now, tonumber(@seenRefresh))
         local function stale(score)
             local mark = seenAt(@seen, indexOf(score, key))
             return cutoff and mark ~= 0 and mark < cutoff

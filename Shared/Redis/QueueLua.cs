@@ -16,17 +16,27 @@ public static class QueueLua
         local POST = 4503599627370496
         local HALF = 1048576
 
-        -- A four-round Feistel network over [0, 2^40) keyed by the campaign's secret: a bijection, so the pre-queue
-        -- order is a pseudorandom shuffle of the join order and the score alone tells the index back.
+        -- A six-round Feistel network over [0, 2^40), the round keys cut from the campaign's secret (32 hex digits):
+        -- a bijection, so the pre-queue order is a shuffle of the join order and the score alone tells the index back.
+        -- The round function is a middle square, exact in a double: under 1 us a permutation where SHA-1 rounds took 5.
+        local cachedKey, roundKeys
         local function permute(x, key, forward)
-            local l, r = math.floor(x / HALF), x % HALF
+            if key ~= cachedKey then
+                roundKeys = {}
+                for i = 1, 6 do roundKeys[i] = tonumber(string.sub(key, 5 * i - 4, 5 * i), 16) or 0 end
+                cachedKey = key
+            end
+            local floor, bxor = math.floor, bit.bxor
+            local l, r = floor(x / HALF), x % HALF
             if forward then
-                for i = 1, 4 do
-                    l, r = r, bit.bxor(l, tonumber(string.sub(redis.sha1hex(key .. i .. ':' .. r), 1, 5), 16))
+                for i = 1, 6 do
+                    local y = bxor(r, roundKeys[i])
+                    l, r = r, bxor(l, floor(y * (y + 376094) / 1024) % HALF)
                 end
             else
-                for i = 4, 1, -1 do
-                    l, r = bit.bxor(r, tonumber(string.sub(redis.sha1hex(key .. i .. ':' .. l), 1, 5), 16)), l
+                for i = 6, 1, -1 do
+                    local y = bxor(l, roundKeys[i])
+                    l, r = bxor(r, floor(y * (y + 376094) / 1024) % HALF), l
                 end
             end
             return l * HALF + r
@@ -52,19 +62,23 @@ public static class QueueLua
             return nil
         end
 
+        -- A Redis string holds at most 2^32 bits: 2^27 marks. An index beyond (a member written before this layout) has none.
+        local MARKS = 134217728
+
         local function seenAt(seen, index)
+            if index < 0 or index >= MARKS then return 0 end
             return redis.call('BITFIELD', seen, 'GET', 'u32', '#' .. index)[1]
         end
 
         local function markSeen(seen, index, nowMs)
+            if index < 0 or index >= MARKS then return end
             redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, math.floor(nowMs / 1000))
         end
 
         -- Seen marks older than this (Unix seconds) have lost their place; nil while nobody can (the position
         -- expiry counts from the start for the pre-queue). The slack is the refresh interval of the marks.
-        local function staleBefore(adm, now, slack)
-            local h = redis.call('HMGET', adm, 'startMs', 'expiry')
-            local startMs, expiry = tonumber(h[1]), tonumber(h[2]) or 0
+        local function staleBefore(startMs, expiry, now, slack)
+            startMs, expiry = tonumber(startMs), tonumber(expiry) or 0
             if not startMs or expiry <= 0 or now - expiry <= startMs then return nil end
             return (now - expiry - slack) / 1000
         end
@@ -79,7 +93,7 @@ public static class QueueLua
             redis.call('DEL', tokenPrefix .. user)
             if not r then return served end
             local index = indexOf(redis.call('ZSCORE', queue, user), redis.call('HGET', adm, 'perm') or '')
-            redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, 0)
+            if index >= 0 and index < MARKS then redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, 0) end
             redis.call('ZREM', queue, user)
             if r < math.floor(served) then
                 served = served - 1

@@ -15,29 +15,31 @@ public static class QueueScripts
     /// come back with the rank, so a join is one round trip.
     /// </summary>
     public static readonly LuaScript Join = LuaScript.Prepare(QueueLua.Functions + "\n" + """
-        local closed = redis.call('HGET', @adm, 'closed') or '0'
+        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
+        local closed = h[1] or '0'
         local claimed = redis.call('GET', @claimed) or '0'
         if closed == '1' or tonumber(claimed) >= tonumber(@stock) then
             return { -1, '0', '1', claimed }
         end
         local now = tonumber(@now)
-        local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
+        local served = tonumber(h[2] or '0')
         if redis.call('SISMEMBER', @lapsed, @user) == 1 then
             -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
             served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
             redis.call('HSET', @adm, 'served', tostring(served))
         end
-        local key = redis.call('HGET', @adm, 'perm')
+        local key = h[3]
         if not key then
             key = @perm
             redis.call('HSET', @adm, 'perm', key)
         end
         local score = redis.call('ZSCORE', @queue, @user)
         if score then
-            local cutoff = staleBefore(@adm, now, tonumber(@seenRefresh))
+            local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
             local seenAtMark = seenAt(@seen, indexOf(score, key))
             if cutoff and seenAtMark ~= 0 and seenAtMark < cutoff and redis.call('ZRANK', @queue, @user) >= math.floor(served) then
                 served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
+                redis.call('HSET', @adm, 'served', tostring(served))
                 score = nil
             end
         end
@@ -49,7 +51,7 @@ public static class QueueScripts
             redis.call('ZADD', @queue, 'NX', scoreOf(index, key, now >= tonumber(@startMs)), @user)
         end
         markSeen(@seen, index, now)
-        return { redis.call('ZRANK', @queue, @user), redis.call('HGET', @adm, 'served') or '0', closed, claimed }
+        return { redis.call('ZRANK', @queue, @user), tostring(served), closed, claimed }
         """);
 
     /// <summary>
@@ -58,16 +60,17 @@ public static class QueueScripts
     /// (the reaper allows the refresh interval as slack), and a shopper whose place has already expired loses it now.
     /// </summary>
     public static readonly LuaScript Status = LuaScript.Prepare(QueueLua.Functions + "\n" + """
-        local closed = redis.call('HGET', @adm, 'closed') or '0'
+        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
+        local closed = h[1] or '0'
         local score = redis.call('ZSCORE', @queue, @user)
         if not score or redis.call('SISMEMBER', @lapsed, @user) == 1 then return { -1, '0', closed } end
         local now = tonumber(@now)
-        local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
+        local served = tonumber(h[2] or '0')
         local rank = redis.call('ZRANK', @queue, @user)
-        local index = indexOf(score, redis.call('HGET', @adm, 'perm') or '')
+        local index = indexOf(score, h[3] or '')
         local seenAtMark = seenAt(@seen, index)
         if rank >= math.floor(served) then
-            local cutoff = staleBefore(@adm, now, tonumber(@seenRefresh))
+            local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
             if cutoff and seenAtMark ~= 0 and seenAtMark < cutoff then
                 redis.call('HSET', @adm, 'served', tostring(leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)))
                 return { -1, '0', closed }
@@ -77,7 +80,7 @@ public static class QueueScripts
         if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
             markSeen(@seen, index, now)
         end
-        return { rank, redis.call('HGET', @adm, 'served') or '0', closed, redis.call('GET', @tokenPrefix .. @user) or '',
+        return { rank, h[2] or '0', closed, redis.call('GET', @tokenPrefix .. @user) or '',
                  redis.call('ZSCORE', @active, @user) or '' }
         """);
 

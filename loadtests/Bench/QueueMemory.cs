@@ -161,7 +161,7 @@ public static class QueueMemory
         };
         notes.Add("Members are written by the edge's join script (EVALSHA, 1,000 per pipeline), as pre-queue joins: member the 14-character hash of a user id in the generator's format, score the permuted join index, a 4-byte seen mark.");
         notes.Add($"Memory is Redis's used_memory before the fill, right after it, and after one ZSCORE of every member (the whole server; other campaigns were idle), and MEMORY USAGE of the two keys (the queue sampled 1,000 members). The RDB save schedule was switched off during the run ({(save.Length == 0 ? "it was already off" : $"'{save}', restored")}).");
-        notes.Add($"Join phases alternate empty/full after a {o.WarmupSeconds} s warm-up on the empty queue, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, the permutation (four SHA-1 rounds), ZADD NX, a BITFIELD SET, ZRANK; the sorted-set steps are O(log n) in a skiplist.");
+        notes.Add($"Join phases alternate empty/full after a {o.WarmupSeconds} s warm-up on the empty queue, {o.Rounds} round(s) of {o.Seconds} s each at {o.Concurrency} in flight; joins per second are 202s over each phase's wall time, averaged per queue. Pre-queue joins: ZSCORE, the permutation (six arithmetic Feistel rounds), ZADD NX, a BITFIELD SET, ZRANK; the sorted-set steps are O(log n) in a skiplist.");
         notes.Add(o.Keep ? $"The big keys {fullKey} and {seenKey} were kept (--keep)." : $"The big keys were unlinked afterwards (UNLINK frees them in the background).");
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
