@@ -28,7 +28,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
     // Beyond this, time the edges did not tick (all down, a long pause of the process) is not banked as a burst.
     private const int MaxCatchUpMs = 5000;
 
-    private const string AdvanceBody = QueueLua.Functions + "\n" + """
+    private const string AdvanceBody = """
         local h = redis.call('HMGET', @adm, 'startMs', 'rate', 'paused', 'served', 'lastMs', 'closed', 'maxActive', 'ttl', 'expiry', 'perm')
         local startMs = tonumber(h[1])
         if not startMs then return false end
@@ -123,10 +123,10 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         redis.call('HSET', @adm, 'served', tostring(served))
         """;
 
-    private static readonly LuaScript Tick = LuaScript.Prepare(AdvanceBody + "\nreturn tostring(served)");
+    private static readonly LuaScript Tick = QueueLua.Prepare(AdvanceBody + "\nreturn tostring(served)");
 
     // Settle the time elapsed at the old settings before the new ones apply, so a change is exact from this instant.
-    private static readonly LuaScript Configure = LuaScript.Prepare(
+    private static readonly LuaScript Configure = QueueLua.Prepare(
         "if redis.call('EXISTS', @adm) == 1 then\n"
         + "local settle = function()\n" + AdvanceBody + "\nend\nsettle()\n"
         + "end\nredis.call('HSET', @adm, 'startMs', @startMs, 'rate', @rate, 'paused', @paused, 'maxActive', @maxActive, 'ttl', @ttl, 'expiry', @expiry)\n"

@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace FlashSale.Shared.Redis;
 
 /// <summary>
@@ -11,6 +13,17 @@ public static class QueueLua
 {
     /// <summary>Above every pre-queue score (those are below 2^40), and base + index stays exact in a double.</summary>
     public const long PostStartBase = 4_503_599_627_370_496;
+
+    /// <summary>
+    /// Prepares a script with the shared functions in front, without comments and indentation: StackExchange.Redis
+    /// hashes a script's whole text to find its SHA on every call (twice when the write is queued), which at 5 KB was
+    /// 7% of the edge's CPU in a storm of status polls.
+    /// </summary>
+    public static LuaScript Prepare(string body) => LuaScript.Prepare(Compact(Functions + "\n" + body));
+
+    private static string Compact(string lua) => string.Join('\n', lua.Split('\n')
+        .Select(line => line.Trim())
+        .Where(line => line.Length > 0 && !line.StartsWith("--", StringComparison.Ordinal)));
 
     public const string Functions = """
         local POST = 4503599627370496

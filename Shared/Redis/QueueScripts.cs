@@ -14,7 +14,7 @@ public static class QueueScripts
     /// which the reaper may not have reached yet. Nobody joins a sold-out queue; the claimed count and sold-out flag
     /// come back with the rank, so a join is one round trip.
     /// </summary>
-    public static readonly LuaScript Join = LuaScript.Prepare(QueueLua.Functions + "\n" + """
+    public static readonly LuaScript Join = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
         local closed = h[1] or '0'
         local claimed = redis.call('GET', @claimed) or '0'
@@ -59,7 +59,7 @@ public static class QueueScripts
     /// trip. Asking is also what keeps a place: it marks the shopper as seen when the mark is old enough to matter
     /// (the reaper allows the refresh interval as slack), and a shopper whose place has already expired loses it now.
     /// </summary>
-    public static readonly LuaScript Status = LuaScript.Prepare(QueueLua.Functions + "\n" + """
+    public static readonly LuaScript Status = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
         local closed = h[1] or '0'
         local score = redis.call('ZSCORE', @queue, @user)
@@ -85,7 +85,7 @@ public static class QueueScripts
         """);
 
     /// <summary>Leave: the shopper gives up; a turn they held goes to the next in line, nobody is admitted twice.</summary>
-    public static readonly LuaScript Leave = LuaScript.Prepare(QueueLua.Functions + "\n" + """
+    public static readonly LuaScript Leave = QueueLua.Prepare("""
         local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
         if not redis.call('ZSCORE', @queue, @user) then return 0 end
         served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
