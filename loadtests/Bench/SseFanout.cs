@@ -64,6 +64,24 @@ public static class SseFanout
 
         using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
         hold.CancelAfter(TimeSpan.FromSeconds(o.StartsInSeconds + 5 + o.Seconds));
+        // Memory per listener: the edges' working set before any stream opens against the highest reading while all
+        // of them are open (sampled each second; the GC decides when the figure drops, so the peak is the honest bound).
+        var edges = target.Edges.Take(o.Edges).ToList();
+        using var scrape = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var memoryBefore = await EdgeMemorySample.ReadAsync(scrape, edges, ct);
+        EdgeMemorySample? memoryPeak = null;
+        var memoryWatch = Task.Run(async () =>
+        {
+            while (!hold.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                if (Interlocked.Read(ref open) == o.Listeners && await EdgeMemorySample.ReadAsync(scrape, edges, CancellationToken.None) is { } now
+                    && (memoryPeak is null || now.WorkingSet > memoryPeak.WorkingSet))
+                {
+                    memoryPeak = now;
+                }
+            }
+        }, CancellationToken.None);
         var listeners = Enumerable.Range(0, o.Listeners).Select(i => Task.Run(async () =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -140,6 +158,7 @@ public static class SseFanout
             }
         }, CancellationToken.None)).ToArray();
         await Task.WhenAll(listeners);
+        await memoryWatch;
         await sampler.DisposeAsync();
         foreach (var client in streams)
         {
@@ -153,13 +172,24 @@ public static class SseFanout
         {
             notes.Add($"No stream opened: GET /api/campaigns/{{id}}/events is not answered by this edge (see the connect step's outcomes). Nothing was measured.");
         }
+        var memory = new List<Tally>();
+        if (memoryBefore is { } b && memoryPeak is { } p)
+        {
+            memory.Add(new("edge working set: before the streams / highest with all open", $"{MachineInfo.Bytes(b.WorkingSet)} / {MachineInfo.Bytes(p.WorkingSet)}"));
+            memory.Add(new("edge memory per listener (working-set growth ÷ listeners)", $"{(p.WorkingSet - b.WorkingSet) / 1024.0 / o.Listeners:0.0} KiB"));
+            memory.Add(new("edge GC heap after its last collection: before / at that reading", $"{MachineInfo.Bytes(b.GcHeap)} / {MachineInfo.Bytes(p.GcHeap)}"));
+        }
+        else
+        {
+            notes.Add("The edges' memory could not be read from their /metrics while every stream was open, so no figure per listener is given.");
+        }
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
                 new("campaign", campaignId), new("listeners", Count(o.Listeners)), new("seconds held after the start", Count(o.Seconds)),
                 new("admission rate", $"{Count(o.Rate)}/s"), new("edges", string.Join(", ", http.Edges)),
             ],
             steps, [], [],
-            [new("streams opened", Count(connected)), .. events.OrderBy(e => e.Key).Select(e => new Tally($"events '{e.Key}' received", Count(e.Value)))],
+            [new("streams opened", Count(connected)), .. events.OrderBy(e => e.Key).Select(e => new Tally($"events '{e.Key}' received", Count(e.Value))), .. memory],
             notes, sampler.Series,
             [
                 new("Streams open", "streams", ["streams open"]),
