@@ -54,6 +54,24 @@ public static class QueueScripts
         return { redis.call('ZRANK', @queue, @user), tostring(served), closed, claimed }
         """);
 
+    /// <summary>What <see cref="Join"/> takes, for the edge and for anything that must write exactly what a join writes.</summary>
+    public static object JoinParameters(string campaignId, string member, string permutationKey, long nowMs, long startMs, long stock) => new
+    {
+        queue = (RedisKey)RedisKeys.Queue(campaignId),
+        adm = (RedisKey)RedisKeys.Admission(campaignId),
+        claimed = (RedisKey)RedisKeys.Claimed(campaignId),
+        seen = (RedisKey)RedisKeys.Seen(campaignId),
+        active = (RedisKey)RedisKeys.Active(campaignId),
+        lapsed = (RedisKey)RedisKeys.Lapsed(campaignId),
+        tokenPrefix = RedisKeys.Token(campaignId, ""),
+        user = member,
+        perm = permutationKey,
+        now = nowMs,
+        seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
+        startMs,
+        stock,
+    };
+
     /// <summary>
     /// Status: rank, cursor, sold-out flag, any token already issued and the deadline of an open turn, in one round
     /// trip. Asking is also what keeps a place: it marks the shopper as seen when the mark is old enough to matter

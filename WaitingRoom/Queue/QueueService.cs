@@ -26,22 +26,8 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
         var now = time.GetUtcNow();
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Join, new
-        {
-            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
-            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
-            claimed = (RedisKey)RedisKeys.Claimed(campaign.Id),
-            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
-            active = (RedisKey)RedisKeys.Active(campaign.Id),
-            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
-            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            user = QueueMember.Of(userId),
-            perm = PermutationKey,
-            now = now.ToUnixTimeMilliseconds(),
-            seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
-            startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
-            stock = campaign.Stock,
-        }))!;
+        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(
+            campaign.Id, QueueMember.Of(userId), PermutationKey, now.ToUnixTimeMilliseconds(), campaign.StartsAt.ToUnixTimeMilliseconds(), campaign.Stock)))!;
         var rank = (long)result[0];
         return rank < 0 ? null : Describe(campaign, now, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
     }

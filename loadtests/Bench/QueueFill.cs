@@ -36,22 +36,7 @@ public static class QueueFill
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (var i = 0; i < n; i++)
             {
-                joins[i] = batch.ScriptEvaluateAsync(QueueScripts.Join, new
-                {
-                    queue = (RedisKey)RedisKeys.Queue(campaignId),
-                    adm = (RedisKey)RedisKeys.Admission(campaignId),
-                    claimed = (RedisKey)RedisKeys.Claimed(campaignId),
-                    seen = (RedisKey)RedisKeys.Seen(campaignId),
-                    active = (RedisKey)RedisKeys.Active(campaignId),
-                    lapsed = (RedisKey)RedisKeys.Lapsed(campaignId),
-                    tokenPrefix = RedisKeys.Token(campaignId, ""),
-                    user = Member(tag, from + i),
-                    perm,
-                    now,
-                    seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
-                    startMs = (long)startMs,
-                    stock = long.MaxValue,
-                });
+                joins[i] = batch.ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(campaignId, Member(tag, from + i), perm, now, (long)startMs, long.MaxValue));
             }
             batch.Execute();
             pending.Add(Task.WhenAll(joins));

@@ -155,7 +155,7 @@ public static class QueueMemory
         {
             CheckResult.Of(BytesPerMember, perMember <= o.MaxBytesPerMember,
                 $"used_memory grew {MachineInfo.Bytes(settled - before)} for {Count(o.Members)} waiting shoppers = {perMember:0.0} bytes each (target <= {o.MaxBytesPerMember:0}); "
-                + $"right after the fill, with the set's old hash table not yet released, {perMemberAtFill:0.0}; MEMORY USAGE: queue {keyBytes / (double)o.Members:0.0} + seen marks {seenBytes / (double)o.Members:0.0} bytes each"),
+                + $"right after the fill (before the lookups that finish any rehash of the set's table) {perMemberAtFill:0.0}; MEMORY USAGE: queue {keyBytes / (double)o.Members:0.0} + seen marks {seenBytes / (double)o.Members:0.0} bytes each"),
             CheckResult.Of(JoinsHold, Math.Abs(ratio - 1) <= o.MaxSlowdown,
                 $"{N(fullRate)} joins/s on the {Count(o.Members)} queue vs {N(emptyRate)} on the empty one = {ratio:0.00}× (target within ±{o.MaxSlowdown:0%}); rounds: empty {string.Join(", ", rates[empty].Select(r => N(r)))}, full {string.Join(", ", rates[full].Select(r => N(r)))}"),
         };

@@ -82,6 +82,39 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task Reaper_MoreStaleMarksThanOneTickReads_ResumesWhereItStopped_UntilOnlyThoseWhoLookedAreLeft()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var db = sys.Redis.GetDatabase();
+        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
+        // 3,000 silent joins written by the join script itself (a tick reads at least 1,024 marks), then five who keep looking.
+        var silent = Enumerable.Range(0, 3_000).Select(i => db.ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(
+            campaign, QueueMember.Of($"silent-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10)));
+        await Task.WhenAll(silent);
+        var lookers = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            lookers.Add(await sys.SessionAsync($"looker-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, lookers[^1]);
+        }
+        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 50));
+        foreach (var session in lookers)
+        {
+            await sys.QueueStatusAsync(campaign, session);
+        }
+
+        sys.Clock.Advance(TimeSpan.FromSeconds(11));
+        await sys.EventuallyAsync(async () => await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)) == 5);
+        var ranks = new List<long>();
+        foreach (var session in lookers)
+        {
+            ranks.Add((await sys.QueueStatusAsync(campaign, session))["rank"]!.GetValue<long>());
+        }
+        Assert.Equal([1L, 2, 3, 4, 5], ranks.Order());
+    }
+
+    [Fact]
     public async Task Waiting_APollSoonAfterTheLast_StillKeepsThePlaceForTheWholeExpiry_AndTheSlackIsBounded()
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
