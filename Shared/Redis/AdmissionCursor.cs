@@ -129,43 +129,35 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         redis.call('HSET', @adm, 'served', tostring(served))
         """;
 
-    private static readonly LuaScript Tick = QueueLua.Prepare(AdvanceBody + "\nreturn tostring(served)");
+    private static readonly string[] TickArgs = ["now", "reap", "scanMin", "scanMax", "catchUp", "seenRefresh"];
+
+    private static readonly RedisScript Tick = QueueLua.Prepare(AdvanceBody + "\nreturn tostring(served)", TickArgs);
 
     // Settle the time elapsed at the old settings before the new ones apply, so a change is exact from this instant.
-    private static readonly LuaScript Configure = QueueLua.Prepare(
+    private static readonly RedisScript Configure = QueueLua.Prepare(
         "if redis.call('EXISTS', @adm) == 1 then\n"
         + "local settle = function()\n" + AdvanceBody + "\nend\nsettle()\n"
         + "end\nredis.call('HSET', @adm, 'startMs', @startMs, 'rate', @rate, 'paused', @paused, 'maxActive', @maxActive, 'ttl', @ttl, 'expiry', @expiry)\n"
-        + "redis.call('HSETNX', @adm, 'served', '0')\nreturn 1");
+        + "redis.call('HSETNX', @adm, 'served', '0')\nreturn 1",
+        [.. TickArgs, "startMs", "rate", "paused", "maxActive", "ttl", "expiry"]);
 
     public async Task<double?> AdvanceAsync(string campaignId)
     {
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(Tick, Keys(campaignId));
+        var result = await Tick.RunAsync(redis.GetDatabase(), QueueLua.Keys(campaignId), TickValues(campaignId));
         return result.IsNull ? null : double.Parse((string)result!, CultureInfo.InvariantCulture);
     }
 
     public Task ConfigureAsync(Campaign campaign) =>
-        redis.GetDatabase().ScriptEvaluateAsync(Configure, new
-        {
-            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
-            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
-            active = (RedisKey)RedisKeys.Active(campaign.Id),
-            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
-            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
-            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            now = time.GetUtcNow().ToUnixTimeMilliseconds(),
-            reap = ReapPerTick,
-            scanMin = ScanAtLeast,
-            scanMax = ScanAtMost,
-            catchUp = MaxCatchUpMs,
-            seenRefresh = SeenRefreshMilliseconds,
-            startMs = campaign.StartsAt.ToUnixTimeMilliseconds(),
-            rate = campaign.Admission.RatePerSecond,
-            paused = campaign.Admission.Paused ? "1" : "0",
-            maxActive = campaign.Admission.MaxActive ?? 0,
-            ttl = campaign.Admission.TokenTtlSeconds,
-            expiry = campaign.Admission.PositionExpirySeconds * 1000L,
-        });
+        Configure.RunAsync(redis.GetDatabase(), QueueLua.Keys(campaign.Id),
+        [
+            .. TickValues(campaign.Id),
+            campaign.StartsAt.ToUnixTimeMilliseconds(),
+            campaign.Admission.RatePerSecond,
+            campaign.Admission.Paused ? "1" : "0",
+            campaign.Admission.MaxActive ?? 0,
+            campaign.Admission.TokenTtlSeconds,
+            campaign.Admission.PositionExpirySeconds * 1000L,
+        ]);
 
     /// <summary>Sold out or cancelled: the cursor stops until units come back.</summary>
     public Task CloseAsync(string campaignId) =>
@@ -175,19 +167,9 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
     public Task ReopenAsync(string campaignId) =>
         redis.GetDatabase().HashDeleteAsync(RedisKeys.Admission(campaignId), "closed");
 
-    private object Keys(string campaignId) => new
-    {
-        adm = (RedisKey)RedisKeys.Admission(campaignId),
-        queue = (RedisKey)RedisKeys.Queue(campaignId),
-        active = (RedisKey)RedisKeys.Active(campaignId),
-        seen = (RedisKey)RedisKeys.Seen(campaignId),
-        lapsed = (RedisKey)RedisKeys.Lapsed(campaignId),
-        tokenPrefix = RedisKeys.Token(campaignId, ""),
-        now = time.GetUtcNow().ToUnixTimeMilliseconds(),
-        reap = ReapPerTick,
-        scanMin = ScanAtLeast,
-        scanMax = ScanAtMost,
-        catchUp = MaxCatchUpMs,
-        seenRefresh = SeenRefreshMilliseconds,
-    };
+    private RedisValue[] TickValues(string campaignId) =>
+    [
+        QueueLua.TokenPrefix(campaignId), time.GetUtcNow().ToUnixTimeMilliseconds(), ReapPerTick, ScanAtLeast, ScanAtMost, MaxCatchUpMs,
+        SeenRefreshMilliseconds,
+    ];
 }

@@ -14,12 +14,23 @@ public static class QueueLua
     /// <summary>Above every pre-queue score (those are below 2^40), and base + index stays exact in a double.</summary>
     public const long PostStartBase = 4_503_599_627_370_496;
 
+    /// <summary>Every queue script takes the campaign's keys in this order, then the token key prefix, then its own arguments.</summary>
+    public static readonly string[] KeyNames = ["queue", "adm", "claimed", "seen", "active", "lapsed"];
+
+    public static RedisKey[] Keys(string campaignId) =>
+    [
+        RedisKeys.Queue(campaignId), RedisKeys.Admission(campaignId), RedisKeys.Claimed(campaignId),
+        RedisKeys.Seen(campaignId), RedisKeys.Active(campaignId), RedisKeys.Lapsed(campaignId),
+    ];
+
+    public static RedisValue TokenPrefix(string campaignId) => RedisKeys.Token(campaignId, "");
+
     /// <summary>
-    /// Prepares a script with the shared functions in front, without comments and indentation: StackExchange.Redis
-    /// hashes a script's whole text to find its SHA on every call (twice when the write is queued), which at 5 KB was
-    /// 7% of the edge's CPU in a storm of status polls.
+    /// A script with the shared functions in front, sent without comments and indentation (Redis keeps one copy of
+    /// each script text it has seen, and a smaller text is cheaper to send when it has to be sent again).
     /// </summary>
-    public static LuaScript Prepare(string body) => LuaScript.Prepare(Compact(Functions + "\n" + body));
+    public static RedisScript Prepare(string body, params string[] args) =>
+        new(Compact(Functions + "\n" + body), KeyNames, ["tokenPrefix", .. args]);
 
     private static string Compact(string lua) => string.Join('\n', lua.Split('\n')
         .Select(line => line.Trim())

@@ -14,7 +14,7 @@ public static class QueueScripts
     /// which the reaper may not have reached yet. Nobody joins a sold-out queue; the claimed count and sold-out flag
     /// come back with the rank, so a join is one round trip.
     /// </summary>
-    public static readonly LuaScript Join = QueueLua.Prepare("""
+    public static readonly RedisScript Join = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
         local closed = h[1] or '0'
         local claimed = redis.call('GET', @claimed) or '0'
@@ -52,32 +52,19 @@ public static class QueueScripts
         end
         markSeen(@seen, index, now)
         return { redis.call('ZRANK', @queue, @user), tostring(served), closed, claimed }
-        """);
+        """, "user", "perm", "now", "seenRefresh", "startMs", "stock");
 
-    /// <summary>What <see cref="Join"/> takes, for the edge and for anything that must write exactly what a join writes.</summary>
-    public static object JoinParameters(string campaignId, string member, string permutationKey, long nowMs, long startMs, long stock) => new
-    {
-        queue = (RedisKey)RedisKeys.Queue(campaignId),
-        adm = (RedisKey)RedisKeys.Admission(campaignId),
-        claimed = (RedisKey)RedisKeys.Claimed(campaignId),
-        seen = (RedisKey)RedisKeys.Seen(campaignId),
-        active = (RedisKey)RedisKeys.Active(campaignId),
-        lapsed = (RedisKey)RedisKeys.Lapsed(campaignId),
-        tokenPrefix = RedisKeys.Token(campaignId, ""),
-        user = member,
-        perm = permutationKey,
-        now = nowMs,
-        seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
-        startMs,
-        stock,
-    };
+    /// <summary>Runs <see cref="Join"/>: for the edge, and for anything that must write exactly what a join writes.</summary>
+    public static Task<RedisResult> JoinAsync(IDatabaseAsync db, string campaignId, string member, string permutationKey, long nowMs, long startMs, long stock) =>
+        Join.RunAsync(db, QueueLua.Keys(campaignId),
+            [QueueLua.TokenPrefix(campaignId), member, permutationKey, nowMs, AdmissionCursor.SeenRefreshMilliseconds, startMs, stock]);
 
     /// <summary>
     /// Status: rank, cursor, sold-out flag, any token already issued and the deadline of an open turn, in one round
     /// trip. Asking is also what keeps a place: it marks the shopper as seen when the mark is old enough to matter
     /// (the reaper allows the refresh interval as slack), and a shopper whose place has already expired loses it now.
     /// </summary>
-    public static readonly LuaScript Status = QueueLua.Prepare("""
+    public static readonly RedisScript Status = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
         local closed = h[1] or '0'
         local score = redis.call('ZSCORE', @queue, @user)
@@ -100,14 +87,20 @@ public static class QueueScripts
         end
         return { rank, h[2] or '0', closed, redis.call('GET', @tokenPrefix .. @user) or '',
                  redis.call('ZSCORE', @active, @user) or '' }
-        """);
+        """, "user", "now", "seenRefresh");
+
+    public static Task<RedisResult> StatusAsync(IDatabaseAsync db, string campaignId, string member, long nowMs) =>
+        Status.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member, nowMs, AdmissionCursor.SeenRefreshMilliseconds]);
+
+    public static Task<RedisResult> LeaveAsync(IDatabaseAsync db, string campaignId, string member) =>
+        Leave.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member]);
 
     /// <summary>Leave: the shopper gives up; a turn they held goes to the next in line, nobody is admitted twice.</summary>
-    public static readonly LuaScript Leave = QueueLua.Prepare("""
+    public static readonly RedisScript Leave = QueueLua.Prepare("""
         local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
         if not redis.call('ZSCORE', @queue, @user) then return 0 end
         served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
         redis.call('HSET', @adm, 'served', tostring(served))
         return 1
-        """);
+        """, "user");
 }

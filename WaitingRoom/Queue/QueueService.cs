@@ -26,40 +26,20 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
         var now = time.GetUtcNow();
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(
-            campaign.Id, QueueMember.Of(userId), PermutationKey, now.ToUnixTimeMilliseconds(), campaign.StartsAt.ToUnixTimeMilliseconds(), campaign.Stock)))!;
+        var result = (RedisResult[])(await QueueScripts.JoinAsync(redis.GetDatabase(),
+            campaign.Id, QueueMember.Of(userId), PermutationKey, now.ToUnixTimeMilliseconds(), campaign.StartsAt.ToUnixTimeMilliseconds(), campaign.Stock))!;
         var rank = (long)result[0];
         return rank < 0 ? null : Describe(campaign, now, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
     }
 
     /// <summary>Gives up a place (or an open turn, which goes to the next in line). False when not in the queue.</summary>
     public async Task<bool> LeaveAsync(Campaign campaign, string userId) =>
-        (long)await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Leave, new
-        {
-            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
-            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
-            active = (RedisKey)RedisKeys.Active(campaign.Id),
-            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
-            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
-            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            user = QueueMember.Of(userId),
-        }) == 1;
+        (long)await QueueScripts.LeaveAsync(redis.GetDatabase(), campaign.Id, QueueMember.Of(userId)) == 1;
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
     {
         var now = time.GetUtcNow();
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(QueueScripts.Status, new
-        {
-            queue = (RedisKey)RedisKeys.Queue(campaign.Id),
-            adm = (RedisKey)RedisKeys.Admission(campaign.Id),
-            active = (RedisKey)RedisKeys.Active(campaign.Id),
-            seen = (RedisKey)RedisKeys.Seen(campaign.Id),
-            lapsed = (RedisKey)RedisKeys.Lapsed(campaign.Id),
-            tokenPrefix = RedisKeys.Token(campaign.Id, ""),
-            user = QueueMember.Of(userId),
-            now = now.ToUnixTimeMilliseconds(),
-            seenRefresh = AdmissionCursor.SeenRefreshMilliseconds,
-        });
+        var result = await QueueScripts.StatusAsync(redis.GetDatabase(), campaign.Id, QueueMember.Of(userId), now.ToUnixTimeMilliseconds());
         var parts = (RedisResult[])result!;
         if ((long)parts[0] < 0)
         {

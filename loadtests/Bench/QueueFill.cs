@@ -36,7 +36,7 @@ public static class QueueFill
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             for (var i = 0; i < n; i++)
             {
-                joins[i] = batch.ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(campaignId, Member(tag, from + i), perm, now, (long)startMs, long.MaxValue));
+                joins[i] = QueueScripts.JoinAsync(batch, campaignId, Member(tag, from + i), perm, now, (long)startMs, long.MaxValue);
             }
             batch.Execute();
             pending.Add(Task.WhenAll(joins));

@@ -89,8 +89,8 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
         var db = sys.Redis.GetDatabase();
         var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
         // 3,000 silent joins written by the join script itself (a tick reads at least 1,024 marks), then five who keep looking.
-        var silent = Enumerable.Range(0, 3_000).Select(i => db.ScriptEvaluateAsync(QueueScripts.Join, QueueScripts.JoinParameters(
-            campaign, QueueMember.Of($"silent-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10)));
+        var silent = Enumerable.Range(0, 3_000).Select(i => QueueScripts.JoinAsync(db,
+            campaign, QueueMember.Of($"silent-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10));
         await Task.WhenAll(silent);
         var lookers = new List<string>();
         for (var i = 0; i < 5; i++)
