@@ -208,7 +208,7 @@ public static class AdmissionAccuracy
                 "The integral uses the instant Admin answered each PUT; Admin settles the cursor at the old rate and applies the new one before it answers, so a PUT's latency is the uncertainty of its switch instant (listed above).",
                 "Admitted is floor(served): a rank is admitted when it is below the cursor. Samples are read straight from Redis every 100 ms and timed at the midpoint of the read.",
                 "One tick = the highest configured rate in force during the last tick × the tick length; during the pause the configured rate is kept, so a deviation there still has a size in ticks.",
-                $"The queue was filled directly in Redis ({Count(filler)} random pre-queue draws, as the join script scores them) so that it never runs dry; the sample joined through the edge and polled GET queue about once a second until it held a token.",
+                $"The queue was filled directly in Redis ({Count(filler)} pre-queue joins written by the join script itself) so that it never runs dry; the sample joined through the edge and polled GET queue about once a second until it held a token.",
                 "The machine is shared: a late timer or a GC pause on either side shows up as lag, in whole ticks.",
             ],
             sampler.Series,
