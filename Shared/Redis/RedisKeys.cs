@@ -22,6 +22,9 @@ public static class RedisKeys
     /// <summary>Admitted shoppers whose turn ran out unused: still in line (ranks stay put), but out of the game.</summary>
     public static string Lapsed(string id) => $"fs:{{{id}}}:lapsed";
 
-    /// <summary>When each queued shopper last polled or listened, four bytes per join index (see <see cref="QueueLua"/>).</summary>
-    public static string Seen(string id) => $"fs:{{{id}}}:seen";
+    /// <summary>
+    /// When each queued shopper last polled or listened, four bytes per join index (see <see cref="QueueLua"/>). Not
+    /// ":seen", the sorted set earlier builds kept there: a campaign left over from one must not fail on its type.
+    /// </summary>
+    public static string Seen(string id) => $"fs:{{{id}}}:seen-marks";
 }
