@@ -93,9 +93,11 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
                 local before = math.floor(served)
                 served = served + math.min(now - last, @catchUp) * tonumber(h[2]) / 1000
                 -- A turn is never spent on someone already gone: those in the stretch about to be admitted whose mark
-                -- has expired leave first (the reaper may not have reached them), and those behind move up.
+                -- has expired leave first (the reaper may not have reached them), and those behind move up. When more
+                -- than a tick's removals are gone, admission stops short of the first of them; the next tick goes on.
                 if cutoff and math.floor(served) > before then
-                    for _ = 1, 3 do
+                    local removed, clean = 0, false
+                    while removed < tonumber(@reap) do
                         local window = redis.call('ZRANGE', @queue, before, math.floor(served) - 1, 'WITHSCORES')
                         local gone = 0
                         for i = 1, #window, 2 do
@@ -104,7 +106,20 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
                                 gone = gone + 1
                             end
                         end
-                        if gone == 0 then break end
+                        removed = removed + gone
+                        if gone == 0 then
+                            clean = true
+                            break
+                        end
+                    end
+                    if not clean then
+                        local window = redis.call('ZRANGE', @queue, before, math.floor(served) - 1, 'WITHSCORES')
+                        for i = 1, #window, 2 do
+                            if stale(window[i + 1]) then
+                                served = before + (i - 1) / 2
+                                break
+                            end
+                        end
                     end
                 end
                 local size = redis.call('ZCARD', @queue)

@@ -115,6 +115,39 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task Admission_ExpiredPlacesCrowdTheFront_NoTurnIsSpentOnThem()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var db = sys.Redis.GetDatabase();
+        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
+        // Far more silent shoppers than the reaper removes in a tick, shuffled in among three who keep looking.
+        await Task.WhenAll(Enumerable.Range(0, 5_000).Select(i => QueueScripts.JoinAsync(db,
+            campaign, QueueMember.Of($"gone-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10)));
+        var lookers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            lookers.Add(await sys.SessionAsync($"here-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, lookers[^1]);
+        }
+        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 50));
+        foreach (var session in lookers)
+        {
+            await sys.QueueStatusAsync(campaign, session);
+        }
+        sys.Clock.Advance(TimeSpan.FromSeconds(11));
+
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1000, paused = false });
+        await sys.EventuallyAsync(async () => (await db.SortedSetRangeByRankAsync(RedisKeys.Active(campaign))).Length >= 3);
+        var admitted = (await db.SortedSetRangeByRankAsync(RedisKeys.Active(campaign))).Select(m => (string)m!).ToHashSet();
+        Assert.Equal(Enumerable.Range(0, 3).Select(i => QueueMember.Of($"here-{i}-{campaign}")).ToHashSet(), admitted);
+        foreach (var session in lookers)
+        {
+            Assert.Equal("admitted", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
     public async Task Waiting_APollSoonAfterTheLast_StillKeepsThePlaceForTheWholeExpiry_AndTheSlackIsBounded()
     {
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
