@@ -42,8 +42,7 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
         if last < startMs then last = startMs end
         local cutoff = staleBefore(h[1], h[9], now, tonumber(@seenRefresh))
         local function stale(score)
-            local mark = seenAt(@seen, indexOf(score, key))
-            return cutoff and mark ~= 0 and mark < cutoff
+            return expired(seenAt(@seen, indexOf(score, key)), cutoff)
         end
         if now >= startMs then
             -- Admitted shoppers whose turn ran out without a claim free their place against maxActive. They stay in the
@@ -70,13 +69,13 @@ public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider t
                 for i = 0, #marks / 4 - 1 do
                     local a, b, c, d = string.byte(marks, i * 4 + 1, i * 4 + 4)
                     local mark = ((a * 256 + b) * 256 + c) * 256 + d
-                    if mark ~= 0 and mark < cutoff then
+                    if expired(mark, cutoff) then
                         local index = from + i
                         local user = memberAt(@queue, index, key)
                         if user and redis.call('ZRANK', @queue, user) >= math.floor(served) then
                             served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
                         else
-                            redis.call('BITFIELD', @seen, 'SET', 'u32', '#' .. index, 0)
+                            clearMark(@seen, index)
                         end
                         found = found + 1
                         if found >= tonumber(@reap) then

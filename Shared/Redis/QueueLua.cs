@@ -94,10 +94,14 @@ public static class QueueLua
             return redis.call('BITFIELD', seen, 'GET', 'u32', '#' .. index)[1]
         end
 
-        local function markSeen(seen, index, nowMs)
+        local function setMark(seen, index, seconds)
             if index < 0 or index >= MARKS then return end
-            redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, math.floor(nowMs / 1000))
+            redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, seconds)
         end
+
+        local function markSeen(seen, index, nowMs) setMark(seen, index, math.floor(nowMs / 1000)) end
+
+        local function clearMark(seen, index) setMark(seen, index, 0) end
 
         -- Seen marks older than this (Unix seconds) have lost their place; nil while nobody can (the position
         -- expiry counts from the start for the pre-queue). The slack is the refresh interval of the marks.
@@ -105,6 +109,11 @@ public static class QueueLua
             startMs, expiry = tonumber(startMs), tonumber(expiry) or 0
             if not startMs or expiry <= 0 or now - expiry <= startMs then return nil end
             return (now - expiry - slack) / 1000
+        end
+
+        -- A mark (0: none) older than the cutoff staleBefore gave (nil: nobody expires yet).
+        local function expired(mark, cutoff)
+            return cutoff ~= nil and mark ~= 0 and mark < cutoff
         end
 
         -- Removes a shopper from the queue. Ranks below served are the admitted ones; when one of them leaves,
@@ -116,8 +125,7 @@ public static class QueueLua
             redis.call('SREM', lapsed, user)
             redis.call('DEL', tokenPrefix .. user)
             if not r then return served end
-            local index = indexOf(redis.call('ZSCORE', queue, user), redis.call('HGET', adm, 'perm') or '')
-            if index >= 0 and index < MARKS then redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, 0) end
+            clearMark(seen, indexOf(redis.call('ZSCORE', queue, user), redis.call('HGET', adm, 'perm') or ''))
             redis.call('ZREM', queue, user)
             if r < math.floor(served) then
                 served = served - 1

@@ -34,19 +34,14 @@ public static class QueueScripts
             redis.call('HSET', @adm, 'perm', key)
         end
         local score = redis.call('ZSCORE', @queue, @user)
-        if score then
-            local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
-            local seenAtMark = seenAt(@seen, indexOf(score, key))
-            if cutoff and seenAtMark ~= 0 and seenAtMark < cutoff and redis.call('ZRANK', @queue, @user) >= math.floor(served) then
-                served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
-                redis.call('HSET', @adm, 'served', tostring(served))
-                score = nil
-            end
+        local index = score and indexOf(score, key)
+        if score and expired(seenAt(@seen, index), staleBefore(h[4], h[5], now, tonumber(@seenRefresh)))
+            and redis.call('ZRANK', @queue, @user) >= math.floor(served) then
+            served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
+            redis.call('HSET', @adm, 'served', tostring(served))
+            score = nil
         end
-        local index
-        if score then
-            index = indexOf(score, key)
-        else
+        if not score then
             index = redis.call('HINCRBY', @adm, 'joins', 1) - 1
             redis.call('ZADD', @queue, 'NX', scoreOf(index, key, now >= tonumber(@startMs)), @user)
         end
@@ -74,12 +69,9 @@ public static class QueueScripts
         local rank = redis.call('ZRANK', @queue, @user)
         local index = indexOf(score, h[3] or '')
         local seenAtMark = seenAt(@seen, index)
-        if rank >= math.floor(served) then
-            local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
-            if cutoff and seenAtMark ~= 0 and seenAtMark < cutoff then
-                redis.call('HSET', @adm, 'served', tostring(leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)))
-                return { -1, '0', closed }
-            end
+        if rank >= math.floor(served) and expired(seenAtMark, staleBefore(h[4], h[5], now, tonumber(@seenRefresh))) then
+            redis.call('HSET', @adm, 'served', tostring(leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)))
+            return { -1, '0', closed }
         end
         -- Marks are whole seconds, rounded down: refreshing a second early keeps the expiry counted from the last poll.
         if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
@@ -92,9 +84,6 @@ public static class QueueScripts
     public static Task<RedisResult> StatusAsync(IDatabaseAsync db, string campaignId, string member, long nowMs) =>
         Status.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member, nowMs, AdmissionCursor.SeenRefreshMilliseconds]);
 
-    public static Task<RedisResult> LeaveAsync(IDatabaseAsync db, string campaignId, string member) =>
-        Leave.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member]);
-
     /// <summary>Leave: the shopper gives up; a turn they held goes to the next in line, nobody is admitted twice.</summary>
     public static readonly RedisScript Leave = QueueLua.Prepare("""
         local served = tonumber(redis.call('HGET', @adm, 'served') or '0')
@@ -103,4 +92,7 @@ public static class QueueScripts
         redis.call('HSET', @adm, 'served', tostring(served))
         return 1
         """, "user");
+
+    public static Task<RedisResult> LeaveAsync(IDatabaseAsync db, string campaignId, string member) =>
+        Leave.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member]);
 }
