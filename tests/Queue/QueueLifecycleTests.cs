@@ -84,27 +84,10 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     [Fact]
     public async Task Reaper_MoreStaleMarksThanOneTickReads_ResumesWhereItStopped_UntilOnlyThoseWhoLookedAreLeft()
     {
-        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
-        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        // A tick reads at least 1,024 marks and removes at most 1,000: 3,000 silent shoppers take several ticks.
+        var (campaign, lookers) = await SilentCrowdAroundLookersAsync(silent: 3_000, lookers: 5);
         var db = sys.Redis.GetDatabase();
-        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
-        // 3,000 silent joins written by the join script itself (a tick reads at least 1,024 marks), then five who keep looking.
-        var silent = Enumerable.Range(0, 3_000).Select(i => QueueScripts.JoinAsync(db,
-            campaign, QueueMember.Of($"silent-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10));
-        await Task.WhenAll(silent);
-        var lookers = new List<string>();
-        for (var i = 0; i < 5; i++)
-        {
-            lookers.Add(await sys.SessionAsync($"looker-{i}-{campaign}"));
-            await sys.JoinAsync(campaign, lookers[^1]);
-        }
-        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 50));
-        foreach (var session in lookers)
-        {
-            await sys.QueueStatusAsync(campaign, session);
-        }
 
-        sys.Clock.Advance(TimeSpan.FromSeconds(11));
         await sys.EventuallyAsync(async () => await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)) == 5);
         var ranks = new List<long>();
         foreach (var session in lookers)
@@ -117,25 +100,9 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
     [Fact]
     public async Task Admission_ExpiredPlacesCrowdTheFront_NoTurnIsSpentOnThem()
     {
-        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
-        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
-        var db = sys.Redis.GetDatabase();
-        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
         // Far more silent shoppers than the reaper removes in a tick, shuffled in among three who keep looking.
-        await Task.WhenAll(Enumerable.Range(0, 5_000).Select(i => QueueScripts.JoinAsync(db,
-            campaign, QueueMember.Of($"gone-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10)));
-        var lookers = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            lookers.Add(await sys.SessionAsync($"here-{i}-{campaign}"));
-            await sys.JoinAsync(campaign, lookers[^1]);
-        }
-        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 50));
-        foreach (var session in lookers)
-        {
-            await sys.QueueStatusAsync(campaign, session);
-        }
-        sys.Clock.Advance(TimeSpan.FromSeconds(11));
+        var (campaign, lookers) = await SilentCrowdAroundLookersAsync(silent: 5_000, lookers: 3);
+        var db = sys.Redis.GetDatabase();
 
         await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1000, paused = false });
         await sys.EventuallyAsync(async () => (await db.SortedSetRangeByRankAsync(RedisKeys.Active(campaign))).Length >= 3);
@@ -145,6 +112,34 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
         {
             Assert.Equal("admitted", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
         }
+    }
+
+    /// <summary>
+    /// A paused campaign (expiry 60 s) whose pre-queue holds <paramref name="silent"/> shoppers written by the join
+    /// script itself, who never look again, and <paramref name="lookers"/> ("here-{i}-{campaign}") who joined through
+    /// the edge and polled 50 s after the start; the clock is left 61 s after the start, past the silent ones' expiry.
+    /// </summary>
+    private async Task<(string Campaign, List<string> Lookers)> SilentCrowdAroundLookersAsync(int silent, int lookers)
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, admission: new { ratePerSecond = 1, positionExpirySeconds = 60 });
+        await sys.SetAdmissionAsync(campaign, new { ratePerSecond = 1, paused = true });
+        var db = sys.Redis.GetDatabase();
+        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
+        await Task.WhenAll(Enumerable.Range(0, silent).Select(i => QueueScripts.JoinAsync(db,
+            campaign, QueueMember.Of($"gone-{i}-{campaign}"), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10)));
+        var sessions = new List<string>();
+        for (var i = 0; i < lookers; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"here-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+        sys.Clock.Advance(TimeSpan.FromSeconds(61 + 50));
+        foreach (var session in sessions)
+        {
+            await sys.QueueStatusAsync(campaign, session);
+        }
+        sys.Clock.Advance(TimeSpan.FromSeconds(11));
+        return (campaign, sessions);
     }
 
     [Fact]
