@@ -18,37 +18,14 @@ public static class QueueFill
 
     public static async Task PreQueueAsync(IDatabase redis, string campaignId, string tag, long members, CancellationToken ct, int inFlight = 32, Action<long>? written = null)
     {
-        var adm = await redis.HashGetAllAsync(RedisKeys.Admission(campaignId));
-        var startMs = adm.FirstOrDefault(e => e.Name == "startMs").Value;
+        var startMs = await redis.HashGetAsync(RedisKeys.Admission(campaignId), "startMs");
         if (startMs.IsNull)
         {
             throw new InvalidOperationException($"Campaign {campaignId} has no admission settings in Redis yet.");
         }
         var perm = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var pending = new List<Task>(inFlight);
-        long done = 0;
-        for (long from = 0; from < members; from += Batch)
-        {
-            ct.ThrowIfCancellationRequested();
-            var n = (int)Math.Min(Batch, members - from);
-            var batch = redis.CreateBatch();
-            var joins = new Task[n];
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            for (var i = 0; i < n; i++)
-            {
-                joins[i] = QueueScripts.JoinAsync(batch, campaignId, Member(tag, from + i), perm, now, (long)startMs, long.MaxValue);
-            }
-            batch.Execute();
-            pending.Add(Task.WhenAll(joins));
-            if (pending.Count >= inFlight)
-            {
-                await Task.WhenAll(pending);
-                done += (long)pending.Count * Batch;
-                written?.Invoke(Math.Min(done, members));
-                pending.Clear();
-            }
-        }
-        await Task.WhenAll(pending);
-        written?.Invoke(members);
+        await RedisPipeline.RunAsync(redis, members, Batch, inFlight,
+            (batch, i) => QueueScripts.JoinAsync(batch, campaignId, Member(tag, i), perm, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)startMs, long.MaxValue),
+            ct, written);
     }
 }

@@ -194,29 +194,8 @@ public static class QueueMemory
         return long.Parse(info.SelectMany(g => g).First(kv => kv.Key == "used_memory").Value, CultureInfo.InvariantCulture);
     }
 
-    private static async Task LookUpEveryMemberAsync(IDatabase redis, string queueKey, string tag, long members, CancellationToken ct)
-    {
-        const int batchSize = 5_000;
-        var pending = new List<Task>();
-        for (long from = 0; from < members; from += batchSize)
-        {
-            ct.ThrowIfCancellationRequested();
-            var batch = redis.CreateBatch();
-            var lookups = new Task[(int)Math.Min(batchSize, members - from)];
-            for (var i = 0; i < lookups.Length; i++)
-            {
-                lookups[i] = batch.SortedSetScoreAsync(queueKey, QueueFill.Member(tag, from + i));
-            }
-            batch.Execute();
-            pending.Add(Task.WhenAll(lookups));
-            if (pending.Count >= 8)
-            {
-                await Task.WhenAll(pending);
-                pending.Clear();
-            }
-        }
-        await Task.WhenAll(pending);
-    }
+    private static Task LookUpEveryMemberAsync(IDatabase redis, string queueKey, string tag, long members, CancellationToken ct) =>
+        RedisPipeline.RunAsync(redis, members, batchSize: 5_000, inFlight: 8, (batch, i) => batch.SortedSetScoreAsync(queueKey, QueueFill.Member(tag, i)), ct);
 
     private static async Task CleanUpAsync(IDatabase redis, IServer server, RedisKey[] keys, string save, bool keep)
     {
