@@ -101,6 +101,21 @@ public static class QueueLua
 
         local function markSeen(seen, index, nowMs) setMark(seen, index, math.floor(nowMs / 1000)) end
 
+        -- markSeen for many indices in as few BITFIELD calls as Lua's unpack allows.
+        local function markAllSeen(seen, indices, nowMs)
+            local seconds, ops = math.floor(nowMs / 1000), {}
+            for _, index in ipairs(indices) do
+                if index >= 0 and index < MARKS then
+                    ops[#ops + 1] = 'SET'; ops[#ops + 1] = 'u32'; ops[#ops + 1] = '#' .. index; ops[#ops + 1] = seconds
+                end
+                if #ops >= 2000 then
+                    redis.call('BITFIELD', seen, unpack(ops))
+                    ops = {}
+                end
+            end
+            if #ops > 0 then redis.call('BITFIELD', seen, unpack(ops)) end
+        end
+
         local function clearMark(seen, index) setMark(seen, index, 0) end
 
         -- Seen marks older than this (Unix seconds) have lost their place; nil while nobody can (the position

@@ -9,80 +9,124 @@ namespace FlashSale.Shared.Redis;
 public static class QueueScripts
 {
     /// <summary>
-    /// Join: the next join index, placed by the permutation before the start and in order after it. A member still
-    /// in line keeps the place (a re-join never improves it) unless it has already lost it to the position expiry,
-    /// which the reaper may not have reached yet. Nobody joins a sold-out queue; the claimed count and sold-out flag
-    /// come back with the rank, so a join is one round trip.
+    /// Join, for every member in <c>@users</c> (comma-separated) in turn: the next join index, placed by the
+    /// permutation before the start and in order after it. A member still in line keeps the place (a re-join never
+    /// improves it) unless it has already lost it to the position expiry, which the reaper may not have reached yet.
+    /// Nobody joins a sold-out queue; the claimed count and sold-out flag come back with the rank, so a join is one
+    /// round trip. Each member's answer is <c>{ rank, served, closed, claimed }</c> (rank -1: not joined).
     /// </summary>
     public static readonly RedisScript Join = QueueLua.Prepare("""
-        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
+        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry', 'joins')
         local closed = h[1] or '0'
         local claimed = redis.call('GET', @claimed) or '0'
+        local answers = {}
         if closed == '1' or tonumber(claimed) >= tonumber(@stock) then
-            return { -1, '0', '1', claimed }
+            for _ in string.gmatch(@users, '[^,]+') do answers[#answers + 1] = { -1, '0', '1', claimed } end
+            return answers
         end
         local now = tonumber(@now)
         local served = tonumber(h[2] or '0')
-        if redis.call('SISMEMBER', @lapsed, @user) == 1 then
-            -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
-            served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
-            redis.call('HSET', @adm, 'served', tostring(served))
-        end
+        local servedBefore = served
         local key = h[3]
         if not key then
             key = @perm
             redis.call('HSET', @adm, 'perm', key)
         end
-        local score = redis.call('ZSCORE', @queue, @user)
-        local index = score and indexOf(score, key)
-        if score and expired(seenAt(@seen, index), staleBefore(h[4], h[5], now, tonumber(@seenRefresh)))
-            and redis.call('ZRANK', @queue, @user) >= math.floor(served) then
-            served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)
-            redis.call('HSET', @adm, 'served', tostring(served))
-            score = nil
+        local joins = tonumber(h[6] or '0')
+        local joinsBefore = joins
+        local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
+        local postStart = now >= tonumber(@startMs)
+        -- Nobody has lapsed before the first turns: one SCARD then spares a SISMEMBER a joiner.
+        local anyLapsed = redis.call('SCARD', @lapsed) > 0
+        local seen = {}
+        for user in string.gmatch(@users, '[^,]+') do
+            if anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1 then
+                -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
+                served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
+            end
+            local score = redis.call('ZSCORE', @queue, user)
+            local index = score and indexOf(score, key)
+            if score and expired(seenAt(@seen, index), cutoff) and redis.call('ZRANK', @queue, user) >= math.floor(served) then
+                served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
+                score = nil
+            end
+            if not score then
+                index = joins
+                joins = joins + 1
+                redis.call('ZADD', @queue, 'NX', scoreOf(index, key, postStart), user)
+            end
+            seen[#seen + 1] = index
+            -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
+            answers[#answers + 1] = { postStart and redis.call('ZRANK', @queue, user) or 0, tostring(served), closed, claimed }
         end
-        if not score then
-            index = redis.call('HINCRBY', @adm, 'joins', 1) - 1
-            redis.call('ZADD', @queue, 'NX', scoreOf(index, key, now >= tonumber(@startMs)), @user)
-        end
-        markSeen(@seen, index, now)
-        return { redis.call('ZRANK', @queue, @user), tostring(served), closed, claimed }
-        """, "user", "perm", "now", "seenRefresh", "startMs", "stock");
+        if joins ~= joinsBefore then redis.call('HSET', @adm, 'joins', tostring(joins)) end
+        -- In one call at the end: a member listed twice finds the same mark both times, so both get the same answer.
+        markAllSeen(@seen, seen, now)
+        if served ~= servedBefore then redis.call('HSET', @adm, 'served', tostring(served)) end
+        return answers
+        """, "users", "perm", "now", "seenRefresh", "startMs", "stock");
 
-    /// <summary>Runs <see cref="Join"/>: for the edge, and for anything that must write exactly what a join writes.</summary>
-    public static Task<RedisResult> JoinAsync(IDatabaseAsync db, string campaignId, string member, string permutationKey, long nowMs, long startMs, long stock) =>
+    /// <summary>Runs <see cref="Join"/> for one member: for anything that must write exactly what a join writes.</summary>
+    public static async Task<RedisResult> JoinAsync(IDatabaseAsync db, string campaignId, string member, string permutationKey, long nowMs, long startMs, long stock) =>
+        ((RedisResult[])(await JoinManyAsync(db, campaignId, [member], permutationKey, nowMs, startMs, stock))!)[0];
+
+    /// <summary>Runs <see cref="Join"/> for several members of one campaign in one round trip: an answer per member, in order.</summary>
+    public static Task<RedisResult> JoinManyAsync(IDatabaseAsync db, string campaignId, IReadOnlyList<string> members, string permutationKey, long nowMs, long startMs, long stock) =>
         Join.RunAsync(db, QueueLua.Keys(campaignId),
-            [QueueLua.TokenPrefix(campaignId), member, permutationKey, nowMs, AdmissionCursor.SeenRefreshMilliseconds, startMs, stock]);
+            [QueueLua.TokenPrefix(campaignId), Users(members), permutationKey, nowMs, AdmissionCursor.SeenRefreshMilliseconds, startMs, stock]);
 
     /// <summary>
-    /// Status: rank, cursor, sold-out flag, any token already issued and the deadline of an open turn, in one round
-    /// trip. Asking is also what keeps a place: it marks the shopper as seen when the mark is old enough to matter
-    /// (the reaper allows the refresh interval as slack), and a shopper whose place has already expired loses it now.
+    /// Status, for every member in <c>@users</c>: rank, cursor, sold-out flag, any token already issued and the
+    /// deadline of an open turn. Asking is also what keeps a place: it marks the shopper as seen when the mark is old
+    /// enough to matter (the reaper allows the refresh interval as slack), and a shopper whose place has already
+    /// expired loses it now. Before the start only membership matters: nobody has a position yet, and the position
+    /// expiry counts from the start, so a pre-queue answer reads no rank and writes no mark. The caller passes the start it
+    /// will describe the answer by, so both sides agree on which side of it the answer falls.
+    /// Each member's answer is <c>{ rank, served, closed, token, deadline }</c> (rank -1: not in line).
     /// </summary>
     public static readonly RedisScript Status = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
         local closed = h[1] or '0'
-        local score = redis.call('ZSCORE', @queue, @user)
-        if not score or redis.call('SISMEMBER', @lapsed, @user) == 1 then return { -1, '0', closed } end
         local now = tonumber(@now)
         local served = tonumber(h[2] or '0')
-        local rank = redis.call('ZRANK', @queue, @user)
-        local index = indexOf(score, h[3] or '')
-        local seenAtMark = seenAt(@seen, index)
-        if rank >= math.floor(served) and expired(seenAtMark, staleBefore(h[4], h[5], now, tonumber(@seenRefresh))) then
-            redis.call('HSET', @adm, 'served', tostring(leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, @user, served)))
-            return { -1, '0', closed }
+        local servedBefore = served
+        local preStart = now < tonumber(@startMs)
+        local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
+        local anyLapsed = redis.call('SCARD', @lapsed) > 0
+        local answers = {}
+        for user in string.gmatch(@users, '[^,]+') do
+            local score = redis.call('ZSCORE', @queue, user)
+            if not score or (anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1) then
+                answers[#answers + 1] = { -1, '0', closed }
+            elseif preStart then
+                answers[#answers + 1] = { 0, tostring(served), closed, '', '' }
+            else
+                local rank = redis.call('ZRANK', @queue, user)
+                local index = indexOf(score, h[3] or '')
+                local seenAtMark = seenAt(@seen, index)
+                if rank >= math.floor(served) and expired(seenAtMark, cutoff) then
+                    served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
+                    answers[#answers + 1] = { -1, '0', closed }
+                else
+                    -- Marks are whole seconds, rounded down: refreshing a second early keeps the expiry counted from the last poll.
+                    if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
+                        markSeen(@seen, index, now)
+                    end
+                    answers[#answers + 1] = { rank, tostring(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
+                        redis.call('ZSCORE', @active, user) or '' }
+                end
+            end
         end
-        -- Marks are whole seconds, rounded down: refreshing a second early keeps the expiry counted from the last poll.
-        if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
-            markSeen(@seen, index, now)
-        end
-        return { rank, h[2] or '0', closed, redis.call('GET', @tokenPrefix .. @user) or '',
-                 redis.call('ZSCORE', @active, @user) or '' }
-        """, "user", "now", "seenRefresh");
+        if served ~= servedBefore then redis.call('HSET', @adm, 'served', tostring(served)) end
+        return answers
+        """, "users", "now", "seenRefresh", "startMs");
 
-    public static Task<RedisResult> StatusAsync(IDatabaseAsync db, string campaignId, string member, long nowMs) =>
-        Status.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), member, nowMs, AdmissionCursor.SeenRefreshMilliseconds]);
+    /// <summary>Runs <see cref="Status"/> for several members of one campaign in one round trip: an answer per member, in order.</summary>
+    public static Task<RedisResult> StatusManyAsync(IDatabaseAsync db, string campaignId, IReadOnlyList<string> members, long nowMs, long startMs) =>
+        Status.RunAsync(db, QueueLua.Keys(campaignId), [QueueLua.TokenPrefix(campaignId), Users(members), nowMs, AdmissionCursor.SeenRefreshMilliseconds, startMs]);
+
+    // Members are base64url (QueueMember), so a comma cannot occur in one.
+    private static RedisValue Users(IReadOnlyList<string> members) => members.Count == 1 ? members[0] : string.Join(',', members);
 
     /// <summary>Leave: the shopper gives up; a turn they held goes to the next in line, nobody is admitted twice.</summary>
     public static readonly RedisScript Leave = QueueLua.Prepare("""

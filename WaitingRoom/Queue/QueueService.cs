@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using FlashSale.Shared.Campaigns;
@@ -22,15 +23,43 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     // wins, and it never leaves Redis, so nobody can work out from their join time where they will stand.
     private static readonly string PermutationKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
+    // Two batches of a campaign on their way at once: Redis runs one script while the edge reads the answers of the other.
+    private const int MaxBatch = 256;
+    private const int MaxInFlight = 2;
+
+    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> joins = new();
+    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> polls = new();
+
+    /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
+    private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
+
     /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
     public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
-        var now = time.GetUtcNow();
-        var result = (RedisResult[])(await QueueScripts.JoinAsync(redis.GetDatabase(),
-            campaign.Id, QueueMember.Of(userId), PermutationKey, now.ToUnixTimeMilliseconds(), campaign.StartsAt.ToUnixTimeMilliseconds(), campaign.Stock))!;
+        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
+            QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        var (result, asSent, at) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));
         var rank = (long)result[0];
-        return rank < 0 ? null : Describe(campaign, now, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+        return rank < 0 ? null : Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
     }
+
+    /// <summary>
+    /// A batcher for one campaign's script: the members of a batch go in one call, described by the newest view of the
+    /// campaign among them (a change before the start moves its start or stock) and by the instant the batch is sent.
+    /// </summary>
+    private RoundTripBatcher<(Campaign Campaign, string Member), Answer> Batcher(Func<string[], Campaign, long, Task<RedisResult>> run) =>
+        new(async batch =>
+        {
+            var now = time.GetUtcNow();
+            var members = new string[batch.Count];
+            for (var i = 0; i < members.Length; i++)
+            {
+                members[i] = batch[i].Member;
+            }
+            var latest = batch[^1].Campaign;
+            var answers = (RedisResult[])(await run(members, latest, now.ToUnixTimeMilliseconds()))!;
+            return Array.ConvertAll(answers, a => new Answer((RedisResult[])a!, latest, now));
+        }, MaxBatch, MaxInFlight);
 
     /// <summary>Gives up a place (or an open turn, which goes to the next in line). False when not in the queue.</summary>
     public async Task<bool> LeaveAsync(Campaign campaign, string userId) =>
@@ -38,9 +67,9 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
     {
-        var now = time.GetUtcNow();
-        var result = await QueueScripts.StatusAsync(redis.GetDatabase(), campaign.Id, QueueMember.Of(userId), now.ToUnixTimeMilliseconds());
-        var parts = (RedisResult[])result!;
+        var batcher = polls.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
+            QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds())));
+        (var parts, campaign, var now) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));
         if ((long)parts[0] < 0)
         {
             // Out of line (never joined, gave up, or a lapsed turn): after a sell-out the truthful answer is still sold out.
