@@ -54,4 +54,22 @@ public sealed class QueueOrderTests(FlashSaleSystem sys)
         Assert.Equal(2, before);
         Assert.Equal(before, after);
     }
+
+    [Fact]
+    public async Task Join_AStormAtOnce_EveryShopperGetsAPlaceOfTheirOwn_AndJoiningAgainAtOnceKeepsIt()
+    {
+        // Concurrent joins reach Redis in batches: the ranks must still be exactly 1..n, one each.
+        const int shoppers = 300;
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1);
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        var sessions = await Task.WhenAll(Enumerable.Range(0, shoppers).Select(i => sys.SessionAsync($"storm-{campaign}-{i}")));
+
+        var first = await Task.WhenAll(sessions.Select(s => sys.JoinAsync(campaign, s)));
+        var again = await Task.WhenAll(sessions.Select(s => sys.JoinAsync(campaign, s)));
+
+        var ranks = first.Select(j => j["rank"]!.GetValue<long>()).ToArray();
+        Assert.Equal(Enumerable.Range(1, shoppers).Select(i => (long)i), ranks.Order());
+        Assert.Equal(ranks, again.Select(j => j["rank"]!.GetValue<long>()));
+        Assert.Equal(shoppers, await sys.Redis.GetDatabase().SortedSetLengthAsync(FlashSale.Shared.Redis.RedisKeys.Queue(campaign)));
+    }
 }

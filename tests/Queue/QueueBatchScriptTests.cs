@@ -1,0 +1,94 @@
+using FlashSale.Shared.Redis;
+using FlashSale.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace FlashSale.Tests.Queue;
+
+/// <summary>The edge sends joins and polls of one campaign to Redis in batches: a batch must write what the same calls one at a time would.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
+{
+    private const string Perm = "0123456789abcdef0123456789abcdef";
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task JoinMany_WritesWhatTheSameJoinsOneAtATimeWrite_ARepeatedMemberKeepsItsPlace(bool postStart)
+    {
+        var db = sys.Redis.GetDatabase();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var startMs = postStart ? now - 60_000 : now + 60_000;
+        // 300 members, every tenth listed twice (a shopper whose two tabs join at once).
+        var members = Enumerable.Range(0, 300).SelectMany(i => i % 10 == 0 ? new[] { $"m{i}", $"m{i}" } : [$"m{i}"]).Select(QueueMember.Of).ToArray();
+        var distinct = members.Distinct().ToArray();
+
+        var batched = $"c_batch{Guid.NewGuid():N}"[..14];
+        var answers = (RedisResult[])(await QueueScripts.JoinManyAsync(db, batched, members, Perm, now, startMs, stock: 1000))!;
+        var single = $"c_single{Guid.NewGuid():N}"[..14];
+        foreach (var member in members)
+        {
+            await QueueScripts.JoinAsync(db, single, member, Perm, now, startMs, stock: 1000);
+        }
+
+        Assert.Equal(members.Length, answers.Length);
+        Assert.Equal(await Places(db, single), await Places(db, batched));
+        Assert.Equal(distinct.Length, (long)await db.HashGetAsync(RedisKeys.Admission(batched), "joins"));
+        Assert.Equal(distinct.Length, await db.SortedSetLengthAsync(RedisKeys.Queue(batched)));
+        // Every place has its seen mark (Unix seconds), the first one and the last one included.
+        var marks = (byte[])(await db.StringGetAsync(RedisKeys.Seen(batched)))!;
+        Assert.Equal(distinct.Length * 4, marks.Length);
+        for (var i = 0; i < distinct.Length; i++)
+        {
+            Assert.Equal((uint)(now / 1000), System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(marks.AsSpan(i * 4)));
+        }
+        if (postStart)
+        {
+            // First come, first served, and a repeat is answered with the place the first listing took.
+            var ranks = answers.Select(a => (long)((RedisResult[])a!)[0]).ToArray();
+            Assert.Equal(Enumerable.Range(0, distinct.Length).Select(i => (long)i), ranks.Distinct());
+            for (var i = 0; i < members.Length; i++)
+            {
+                Assert.Equal(Array.IndexOf(distinct, members[i]), ranks[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task JoinMany_SoldOut_RefusesEveryMemberOfTheBatch_AndWritesNothing()
+    {
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_sold{Guid.NewGuid():N}"[..14];
+        await db.StringSetAsync(RedisKeys.Claimed(campaign), 5);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var answers = (RedisResult[])(await QueueScripts.JoinManyAsync(db, campaign, ["a", "b", "c"], Perm, now, now - 1000, stock: 5))!;
+        Assert.All(answers, a => Assert.Equal(-1, (long)((RedisResult[])a!)[0]));
+        Assert.Equal(0, await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+        Assert.False(await db.KeyExistsAsync(RedisKeys.Seen(campaign)));
+    }
+
+    [Fact]
+    public async Task StatusMany_BeforeTheStart_AnswersMembershipOnly_AndWritesNoMark_AfterItRefreshesAnOldMark()
+    {
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_poll{Guid.NewGuid():N}"[..14];
+        var joinedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var startMs = joinedAt + 60_000;
+        await QueueScripts.JoinManyAsync(db, campaign, ["in-1", "in-2"], Perm, joinedAt, startMs, stock: 10);
+        await db.HashSetAsync(RedisKeys.Admission(campaign), [new("startMs", startMs), new("expiry", 120_000)]);
+
+        var before = (RedisResult[])(await QueueScripts.StatusManyAsync(db, campaign, ["in-1", "out", "in-2"], joinedAt + 30_000, startMs))!;
+        Assert.Equal([0L, -1L, 0L], before.Select(a => (long)((RedisResult[])a!)[0]));
+        Assert.Equal((uint)(joinedAt / 1000), await MarkAsync(db, campaign, 0));
+
+        var after = (RedisResult[])(await QueueScripts.StatusManyAsync(db, campaign, ["in-2", "in-1"], startMs + 10_000, startMs))!;
+        Assert.Equal([0L, 1L], after.Select(a => (long)((RedisResult[])a!)[0]).Order().ToArray());
+        Assert.Equal((uint)((startMs + 10_000) / 1000), await MarkAsync(db, campaign, 0));
+        Assert.Equal((uint)((startMs + 10_000) / 1000), await MarkAsync(db, campaign, 1));
+    }
+
+    private static async Task<uint> MarkAsync(IDatabase db, string campaign, int index) =>
+        (uint)(long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaign), "GET", "u32", $"#{index}"))!)[0];
+
+    private static async Task<(string Member, double Score)[]> Places(IDatabase db, string campaign) =>
+        [.. (await db.SortedSetRangeByRankWithScoresAsync(RedisKeys.Queue(campaign))).Select(e => ((string)e.Element!, e.Score))];
+}
