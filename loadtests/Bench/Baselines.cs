@@ -14,8 +14,8 @@ public static class Baselines
     public const string NoOp = "baseline: no-op edge → ClaimApi";
     public const string NoOpDirect = "baseline: no-op straight to ClaimApi";
 
-    public static Task<ScenarioRun> HealthzAsync(LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct) =>
-        GetAsync(Healthz, "/healthz", http, metrics, copies, during, ct);
+    public static Task<ScenarioRun> HealthzAsync(LoadHttp http, RunMetrics metrics, int copies, TimeSpan during, CancellationToken ct, string step = Healthz) =>
+        GetAsync(step, "/healthz", http, metrics, copies, during, ct);
 
     /// <summary>
     /// The no-op ClaimApi maps when its bench endpoints are on (Development), `POST /api/bench/noop` by default. It is

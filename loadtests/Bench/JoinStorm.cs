@@ -17,8 +17,14 @@ public sealed record JoinStormOptions
 
     public int Concurrency { get; init; } = 256;
 
-    /// <summary>Length of each phase: GET /healthz, then joins.</summary>
-    public int Seconds { get; init; } = 15;
+    /// <summary>Length of each phase of a round: GET /healthz, then joins, then polls.</summary>
+    public int Seconds { get; init; } = 10;
+
+    /// <summary>
+    /// Rounds of healthz, joins and polls, one after another: this shared machine's speed drifts by tens of percent
+    /// within a minute, so each ratio is taken within a round and the median round is the headline.
+    /// </summary>
+    public int Rounds { get; init; } = 3;
 
     /// <summary>Joins and polls on a campaign of their own before the measured phases, so those run JIT-optimized code.</summary>
     public int WarmupSeconds { get; init; } = 3;
@@ -31,12 +37,15 @@ public sealed record JoinStormOptions
     public bool Http2 { get; init; }
 }
 
-/// <summary>join-storm: GET /healthz and then joins through the edge, same load shape, side by side in one run.</summary>
+/// <summary>join-storm: GET /healthz, joins and polls through the edge, same load shape, side by side in rounds of one run.</summary>
 public static class JoinStorm
 {
     public const string Name = "join-storm";
-    public const string Step = "join (edge: session check + Redis script)";
-    public const string StatusStep = "status (edge: the joined shoppers poll their place)";
+    public static string HealthzStep(int round) => $"round {round}: GET /healthz (edge)";
+
+    public static string Step(int round) => $"round {round}: join (edge: session check + Redis script)";
+
+    public static string StatusStep(int round) => $"round {round}: status (the joined shoppers poll their place)";
     public const string WarmupJoin = "warm-up: join (not measured)";
     public const string WarmupStatus = "warm-up: status (not measured)";
 
@@ -46,7 +55,12 @@ public static class JoinStorm
         var (metrics, startedAt, origin, http, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Minter);
         var admin = start.Admin;
         var setup = start.Setup;
-        var campaignId = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: o.Live ? 2 : 3600, durationSeconds: 3600, ct);
+        // A campaign a round, so every round's joins meet the same empty queue.
+        var campaigns = new string[o.Rounds];
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            campaigns[r] = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: o.Live ? 2 : 3600, durationSeconds: 3600, ct);
+        }
         if (o.Live)
         {
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
@@ -55,6 +69,10 @@ public static class JoinStorm
         var progress = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progress);
         var during = TimeSpan.FromSeconds(o.Seconds);
+        // Sessions come from the identity provider, not from the edge: minted before the clock starts, so the
+        // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
+        // browser does, and polls with it afterwards. Every round has shoppers of its own (new sessions, new joins).
+        var sessions = MintSessions(minter, setup, first: 0, o.Joins * o.Rounds);
         if (o.WarmupSeconds > 0)
         {
             // An edge that has served no join yet runs the join and status paths unoptimized until the JIT's tiering
@@ -62,56 +80,76 @@ public static class JoinStorm
             // that the measured phases do not use (their sessions would otherwise be cached hits).
             var warmCampaign = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: 3600, durationSeconds: 3600, ct);
             var warm = TimeSpan.FromSeconds(o.WarmupSeconds);
-            var warmSessions = MintSessions(minter, setup, first: o.Joins, o.Joins);
+            var warmSessions = MintSessions(minter, setup, first: o.Joins * o.Rounds, o.Joins);
             var warmJoined = await JoinPhaseAsync(WarmupJoin, http, warmCampaign, warmSessions, o.Concurrency, warm, metrics, ct);
             await StatusPhaseAsync(WarmupStatus, http, warmCampaign, warmSessions, warmJoined, o.Concurrency, warm, metrics, ct);
         }
-        await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
-        // Sessions come from the identity provider, not from the edge: minted before the clock starts, so the
-        // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
-        // browser does, and polls with it afterwards.
-        var sessions = MintSessions(minter, setup, first: 0, o.Joins);
-        var joined = await JoinPhaseAsync(Step, http, campaignId, sessions, o.Concurrency, during, metrics, ct);
-        await StatusPhaseAsync(StatusStep, http, campaignId, sessions, joined, o.Concurrency, during, metrics, ct);
+        var joinedPerRound = new int[o.Rounds];
+        for (var r = 0; r < o.Rounds; r++)
+        {
+            var round = sessions[(r * o.Joins)..((r + 1) * o.Joins)];
+            await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct, HealthzStep(r + 1));
+            joinedPerRound[r] = await JoinPhaseAsync(Step(r + 1), http, campaigns[r], round, o.Concurrency, during, metrics, ct);
+            await StatusPhaseAsync(StatusStep(r + 1), http, campaigns[r], round, joinedPerRound[r], o.Concurrency, during, metrics, ct);
+        }
         await sampler.DisposeAsync();
 
-        long queueLength;
+        long queueLength = 0;
         await using (var mux = await ConnectionMultiplexer.ConnectAsync(target.Redis))
         {
-            queueLength = await mux.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaignId));
+            foreach (var campaignId in campaigns)
+            {
+                queueLength += await mux.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaignId));
+            }
         }
         var steps = sampler.Summaries();
-        var join = steps.First(s => s.Name == Step);
-        var healthz = steps.First(s => s.Name == Baselines.Healthz);
-        var status = steps.FirstOrDefault(s => s.Name == StatusStep);
+        var rounds = Enumerable.Range(1, o.Rounds).Select(r => (
+            Healthz: steps.First(s => s.Name == HealthzStep(r)),
+            Join: steps.First(s => s.Name == Step(r)),
+            Status: steps.FirstOrDefault(s => s.Name == StatusStep(r)))).ToArray();
+        var joinRatios = rounds.Select(r => r.Join.RatePerSecond / r.Healthz.RatePerSecond).ToArray();
+        var statusRatios = rounds.Select(r => r.Status is { } st ? st.RatePerSecond / r.Healthz.RatePerSecond : double.NaN).ToArray();
+        var joinMedian = rounds[MedianIndex(joinRatios)];
+        var statusMedian = rounds[MedianIndex(statusRatios)];
+        var joinsOk = rounds.Sum(r => r.Join.Ok);
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
-                new("campaign", campaignId), new("queue", o.Live ? "live (post-start, FIFO)" : "pre-queue (random draws)"),
-                new("concurrency", Count(o.Concurrency)), new("seconds per phase", Count(o.Seconds)), new("most joins", Count(o.Joins)),
+                new("campaigns (one a round)", string.Join(", ", campaigns)), new("queue", o.Live ? "live (post-start, FIFO)" : "pre-queue (random draws)"),
+                new("rounds", Count(o.Rounds)), new("concurrency", Count(o.Concurrency)), new("seconds per phase", Count(o.Seconds)), new("most joins a round", Count(o.Joins)),
                 new("edges", string.Join(", ", http.Edges)), new("HTTP", o.Http2 ? "HTTP/2 (prior knowledge)" : "HTTP/1.1 keep-alive"),
             ],
             steps, [],
             [
-                new("joins per second ÷ GET /healthz per second", "join", join.RatePerSecond, "healthz", healthz.RatePerSecond),
-                new("status answers per second ÷ GET /healthz per second", "status", status?.RatePerSecond ?? double.NaN, "healthz", healthz.RatePerSecond),
+                new($"joins per second ÷ GET /healthz per second (median round of {o.Rounds}: {Ratios(joinRatios)})", "join", joinMedian.Join.RatePerSecond, "healthz", joinMedian.Healthz.RatePerSecond),
+                new($"status answers per second ÷ GET /healthz per second (median round of {o.Rounds}: {Ratios(statusRatios)})", "status", statusMedian.Status?.RatePerSecond ?? double.NaN, "healthz", statusMedian.Healthz.RatePerSecond),
             ],
-            [new("joins answered 202", Count(join.Ok)), new("queue length in Redis afterwards", Count(queueLength))],
+            [new("joins answered 202", Count(joinsOk)), new("queue length in Redis afterwards (all rounds)", Count(queueLength))],
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
                 o.WarmupSeconds > 0
                     ? $"Before the measured phases, {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers on another campaign warmed the join and status paths (the warm-up steps; not in the ratios)."
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
-                "Then, for as long again, the joined shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
-                queueLength == join.Ok ? "The queue holds exactly one member per 202." : $"The queue holds {Count(queueLength)} members for {Count(join.Ok)} 202s.",
+                "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
+                $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",
+                queueLength == joinsOk ? "The queues hold exactly one member per 202." : $"The queues hold {Count(queueLength)} members for {Count(joinsOk)} 202s.",
             ],
             sampler.Series,
             [
-                new("Throughput", "per second", [SeriesNames.Rate(Baselines.Healthz), SeriesNames.Rate(Step), SeriesNames.Rate(StatusStep)]),
-                new("p99 latency", "ms", [SeriesNames.P99(Baselines.Healthz), SeriesNames.P99(Step), SeriesNames.P99(StatusStep)]),
+                new("Throughput", "per second", [.. Enumerable.Range(1, o.Rounds).SelectMany(r => new[] { SeriesNames.Rate(HealthzStep(r)), SeriesNames.Rate(Step(r)), SeriesNames.Rate(StatusStep(r)) })]),
+                new("p99 latency", "ms", [.. Enumerable.Range(1, o.Rounds).SelectMany(r => new[] { SeriesNames.P99(HealthzStep(r)), SeriesNames.P99(Step(r)), SeriesNames.P99(StatusStep(r)) })]),
             ],
             MachineInfo.Capture());
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
     }
+
+    /// <summary>The index of the median (the lower one of an even count), NaN last.</summary>
+    private static int MedianIndex(double[] values)
+    {
+        var order = Enumerable.Range(0, values.Length).OrderBy(i => double.IsNaN(values[i]) ? double.MaxValue : values[i]).ToArray();
+        return order[(values.Length - 1) / 2];
+    }
+
+    private static string Ratios(double[] values) => string.Join(", ", values.Select(v => $"{v:0.00}"));
 
     /// <summary>Sessions for shoppers <paramref name="first"/> onwards, as the identity provider would sign them.</summary>
     private static string[] MintSessions(SessionMinter minter, BenchSetup setup, int first, int count)

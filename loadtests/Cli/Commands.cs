@@ -25,7 +25,7 @@ public static class Commands
                       --p99-at SHARE (fixed-rate phase at SHARE of the max claim rate just measured, e.g. 0.8)  --rate-seconds S (10)
                       --lease-watch-ms N (50: Admin metrics reads around the sell-out)
         join-storm    GET /healthz then joins through the edge, same load, side by side.
-                      --joins N (100000)  --concurrency N (256)  --seconds S per phase (15)  --warmup S (3, not measured)  --live  --edges N  --http2
+                      --joins N a round (100000)  --concurrency N (256)  --seconds S per phase (10)  --rounds N (3)  --warmup S (3, not measured)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
                       --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
         admission-accuracy  the cursor against the integral of the rate: a live rate change and a pause, read every 100 ms.
@@ -170,6 +170,7 @@ public static class Commands
             Concurrency = a.Int("concurrency", d.Concurrency),
             Seconds = a.Int("seconds", d.Seconds),
             WarmupSeconds = a.Int("warmup", d.WarmupSeconds),
+            Rounds = Math.Max(1, a.Int("rounds", d.Rounds)),
             Live = a.Flag("live"),
             Edges = a.Int("edges", d.Edges),
             Http2 = a.Flag("http2"),
