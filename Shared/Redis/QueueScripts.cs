@@ -39,6 +39,10 @@ public static class QueueScripts
         -- Nobody has lapsed before the first turns: one SCARD then spares a SISMEMBER a joiner.
         local anyLapsed = redis.call('SCARD', @lapsed) > 0
         local seen = {}
+        -- Redis does not undo a script's writes when it fails halfway: whatever the loop got to, the join count, the
+        -- marks and the cursor below are written for it before the error goes back, so no index is handed out twice
+        -- and no place is left without the mark that lets it expire.
+        local ok, failure = pcall(function()
         for user in string.gmatch(@users, '[^,]+') do
             if anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1 then
                 -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
@@ -59,10 +63,12 @@ public static class QueueScripts
             -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
             answers[#answers + 1] = { postStart and redis.call('ZRANK', @queue, user) or 0, tostring(served), closed, claimed }
         end
+        end)
         if joins ~= joinsBefore then redis.call('HSET', @adm, 'joins', tostring(joins)) end
         -- In one call at the end: a member listed twice finds the same mark both times, so both get the same answer.
         markAllSeen(@seen, seen, now)
         if served ~= servedBefore then redis.call('HSET', @adm, 'served', tostring(served)) end
+        if not ok then error(failure) end
         return answers
         """, "users", "perm", "now", "seenRefresh", "startMs", "stock");
 
@@ -94,6 +100,8 @@ public static class QueueScripts
         local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
         local anyLapsed = redis.call('SCARD', @lapsed) > 0
         local answers = {}
+        -- As in Join: the cursor is written for whatever the loop got to, also when it fails halfway.
+        local ok, failure = pcall(function()
         for user in string.gmatch(@users, '[^,]+') do
             local score = redis.call('ZSCORE', @queue, user)
             if not score or (anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1) then
@@ -117,7 +125,9 @@ public static class QueueScripts
                 end
             end
         end
+        end)
         if served ~= servedBefore then redis.call('HSET', @adm, 'served', tostring(served)) end
+        if not ok then error(failure) end
         return answers
         """, "users", "now", "seenRefresh", "startMs");
 

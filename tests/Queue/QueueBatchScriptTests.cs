@@ -67,6 +67,28 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task JoinMany_FailingHalfway_StillCountsTheIndicesItHandedOut_AndMarksThePlacesItWrote()
+    {
+        // Redis keeps a script's writes when it fails halfway. Here the second member's turn lapsed, and taking it out
+        // of the active set meets a key of the wrong type: the first member is already in line by then.
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_half{Guid.NewGuid():N}"[..14];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await db.SetAddAsync(RedisKeys.Lapsed(campaign), "lapsed");
+        await db.StringSetAsync(RedisKeys.Active(campaign), "not a sorted set");
+
+        await Assert.ThrowsAsync<RedisServerException>(() => QueueScripts.JoinManyAsync(db, campaign, ["first", "lapsed", "third"], Perm, now, now - 1000, stock: 10));
+
+        Assert.Equal(1, await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+        Assert.Equal(1, (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "joins"));
+        Assert.Equal((uint)(now / 1000), await MarkAsync(db, campaign, 0));
+        // The next batch hands out the next index, not the first one again.
+        await db.KeyDeleteAsync(RedisKeys.Active(campaign));
+        await QueueScripts.JoinManyAsync(db, campaign, ["third"], Perm, now, now - 1000, stock: 10);
+        Assert.Equal([0.0 + QueueLua.PostStartBase, 1.0 + QueueLua.PostStartBase], (await Places(db, campaign)).Select(p => p.Score));
+    }
+
+    [Fact]
     public async Task StatusMany_BeforeTheStart_AnswersMembershipOnly_AndWritesNoMark_AfterItRefreshesAnOldMark()
     {
         var db = sys.Redis.GetDatabase();
