@@ -74,8 +74,13 @@ public static class Api
         }
     }
 
-    /// <summary>Waits (in real time, nudging the fake clock by single ticks) until <paramref name="condition"/> holds.</summary>
-    public static async Task EventuallyAsync(this FlashSaleSystem sys, Func<Task<bool>> condition, int maxTicks = 50)
+    /// <summary>
+    /// Waits (in real time, nudging the fake clock by single ticks) until <paramref name="condition"/> holds. The
+    /// default allows 150 nudges: with the whole suite's campaigns live, a tick can take longer than a nudge's 30 ms
+    /// and the timer then folds several nudges into one tick (a reaper test failed once at 50). A test that asserts
+    /// how soon something happens passes its own bound.
+    /// </summary>
+    public static async Task EventuallyAsync(this FlashSaleSystem sys, Func<Task<bool>> condition, int maxTicks = 150)
     {
         for (var i = 0; i < maxTicks; i++)
         {
