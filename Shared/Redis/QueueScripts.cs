@@ -120,8 +120,13 @@ public static class QueueScripts
                     if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
                         markSeen(@seen, index, now)
                     end
-                    answers[#answers + 1] = { rank, tostring(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
-                        redis.call('ZSCORE', @active, user) or '' }
+                    if rank < math.floor(served) then
+                        answers[#answers + 1] = { rank, tostring(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
+                            redis.call('ZSCORE', @active, user) or '' }
+                    else
+                        -- Still waiting: a token and a turn only ever come with admission.
+                        answers[#answers + 1] = { rank, tostring(served), closed, '', '' }
+                    end
                 end
             end
         end
