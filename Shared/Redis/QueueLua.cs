@@ -89,13 +89,15 @@ public static class QueueLua
         -- A Redis string holds at most 2^32 bits: 2^27 marks. An index beyond (a member written before this layout) has none.
         local MARKS = 134217728
 
+        local function hasMark(index) return index >= 0 and index < MARKS end
+
         local function seenAt(seen, index)
-            if index < 0 or index >= MARKS then return 0 end
+            if not hasMark(index) then return 0 end
             return redis.call('BITFIELD', seen, 'GET', 'u32', '#' .. index)[1]
         end
 
         local function setMark(seen, index, seconds)
-            if index < 0 or index >= MARKS then return end
+            if not hasMark(index) then return end
             redis.call('BITFIELD', seen, 'SET', 'u32', '#' .. index, seconds)
         end
 
@@ -105,7 +107,7 @@ public static class QueueLua
         local function markAllSeen(seen, indices, nowMs)
             local seconds, ops = math.floor(nowMs / 1000), {}
             for _, index in ipairs(indices) do
-                if index >= 0 and index < MARKS then
+                if hasMark(index) then
                     ops[#ops + 1] = 'SET'; ops[#ops + 1] = 'u32'; ops[#ops + 1] = '#' .. index; ops[#ops + 1] = seconds
                 end
                 if #ops >= 2000 then
