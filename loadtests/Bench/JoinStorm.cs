@@ -53,7 +53,6 @@ public static class JoinStorm
     {
         using var start = await BenchStart.OpenAsync(target, "js", o.Edges, o.Concurrency, o.Http2, ct);
         var (metrics, startedAt, origin, http, minter) = (start.Metrics, start.StartedAt, start.Origin, start.Http, start.Minter);
-        var admin = start.Admin;
         var setup = start.Setup;
         // A campaign a round, so every round's joins meet the same empty queue.
         var campaigns = new string[o.Rounds];
