@@ -32,10 +32,10 @@ public sealed class HoldReaper(NpgsqlDataSource db, EdgeSignals signals, TimePro
         var lapsed = (await conn.QueryAsync<(string CampaignId, string UserId)>(
             """
             with due as (
-                select id from claims where status = 'claimed' and hold_until <= @now
+                select coupon_code from claims where status = 'claimed' and hold_until <= @now
                 order by hold_until limit 5000 for update skip locked),
             lapsed as (
-                update claims c set status = 'expired' from due where c.id = due.id returning c.campaign_id, c.user_id),
+                update claims c set status = 'expired' from due where c.coupon_code = due.coupon_code returning c.campaign_id, c.user_id),
             back as (
                 update campaigns k set available = k.available + s.n
                 from (select campaign_id, count(*)::int as n from lapsed group by campaign_id) s
