@@ -26,7 +26,10 @@ public sealed class ClaimApiOptions
     [Range(1, 10_000)]
     public int MaxBatchSize { get; set; } = 500;
 
-    /// <summary>Group commits in flight at once; more overlap the round trips, each holds a connection.</summary>
+    /// <summary>
+    /// Group commits in flight at once, each on a connection of its own. Batches of one lease take turns on its row lock
+    /// until COMMIT, so more writers overlap only the round trips, and each makes the batches smaller.
+    /// </summary>
     [Range(1, 32)]
     public int Writers { get; set; } = 4;
 
