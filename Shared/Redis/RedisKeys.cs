@@ -16,6 +16,9 @@ public static class RedisKeys
     public static string Token(string id, string member) => $"fs:{{{id}}}:token:{member}";
     public static string Claimed(string id) => $"fs:{{{id}}}:claimed";
 
+    /// <summary>Claims committed in one second (Unix time), for Admin's claims per second; each lives a minute.</summary>
+    public static string ClaimsInSecond(string id, long unixSecond) => $"fs:{{{id}}}:claims:{unixSecond}";
+
     /// <summary>Admitted shoppers who have neither claimed nor lapsed, scored by the deadline of their turn.</summary>
     public static string Active(string id) => $"fs:{{{id}}}:active";
 
