@@ -47,6 +47,13 @@ public sealed record ClaimStormOptions
     /// <summary>How often Admin's metrics are read around the sell-out, to see units parked in leases.</summary>
     public int LeaseWatchMilliseconds { get; init; } = 50;
 
+    /// <summary>
+    /// Claimers of a campaign of their own (stock half of them) who claim through the edge before anything is measured,
+    /// followed by a few seconds of no-ops: the first proxied requests of a run otherwise meet YARP's and ClaimApi's
+    /// paths unoptimized by the JIT, and whichever step came first paid for it. 0 skips.
+    /// </summary>
+    public int WarmupClaimers { get; init; } = 20_000;
+
     public bool Http2 { get; init; }
 }
 
@@ -60,6 +67,9 @@ public static class ClaimStorm
     public const string Name = "claim-storm";
     public const string Step = "claim (edge → ClaimApi → PostgreSQL)";
     public const string DirectStep = "claim straight to ClaimApi (→ PostgreSQL)";
+    public const string WarmupClaim = "warm-up: claim (not measured)";
+    public const string WarmupNoOp = "warm-up: no-op (not measured)";
+    private static readonly TimeSpan WarmupNoOpFor = TimeSpan.FromSeconds(3);
 
     public static async Task<RunResult> RunAsync(ClaimStormOptions o, Target target, CancellationToken ct)
     {
@@ -74,6 +84,20 @@ public static class ClaimStorm
         var edge = await PrepareAsync("edge", new BenchSetup(http, admin, minter, metrics, tag), o.Stock, o.Claimers, o.Concurrency, ct);
         var during = TimeSpan.FromSeconds(o.BaselineSeconds);
         var method = new HttpMethod(o.NoOpMethod);
+        if (o.WarmupClaimers > 0)
+        {
+            var warm = await PrepareAsync("warm-up", new BenchSetup(http, admin, minter, metrics, tag + "w"), Math.Max(1, o.WarmupClaimers / 2), o.WarmupClaimers, o.Concurrency, ct);
+            await StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct);
+            if (o.NoOpPath is { } warmPath)
+            {
+                await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);
+            }
+            notes.Add($"Before anything measured, {Count(o.WarmupClaimers)} claimers claimed a campaign of their own through the edge (stock {Count(Math.Max(1, o.WarmupClaimers / 2))}), then {WarmupNoOpFor.TotalSeconds:0} s of no-ops, so the measured steps run JIT-optimized code (the warm-up steps; not in the ratios).");
+        }
+        else
+        {
+            notes.Add("No warm-up (--warmup-claimers 0): the first measured proxied step ran the edge's and ClaimApi's code before the JIT optimized it.");
+        }
         await Baselines.HealthzAsync(http, metrics, o.Concurrency, during, ct);
         if (o.NoOpPath is { } path)
         {

@@ -24,6 +24,7 @@ public static class Commands
                       --no-direct (skip claims and no-op straight to ClaimApi)  --rate R (fixed-rate phase: R claims/s, open model)
                       --p99-at SHARE (fixed-rate phase at SHARE of the max claim rate just measured, e.g. 0.8)  --rate-seconds S (10)
                       --lease-watch-ms N (50: Admin metrics reads around the sell-out)
+                      --warmup-claimers N (20000: a campaign of its own claimed through the edge, then 3 s of no-ops, not measured; 0 skips)
         join-storm    GET /healthz then joins through the edge, same load, side by side.
                       --joins N a round (100000)  --concurrency N (256)  --seconds S per phase (10)  --rounds N (3)  --warmup S (3, not measured)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
@@ -105,6 +106,7 @@ public static class Commands
             FixedRateShare = a.Has("p99-at") ? a.Share("p99-at", 0) : null,
             FixedRateSeconds = a.Int("rate-seconds", d.FixedRateSeconds),
             LeaseWatchMilliseconds = a.Int("lease-watch-ms", d.LeaseWatchMilliseconds),
+            WarmupClaimers = a.Int("warmup-claimers", d.WarmupClaimers),
             Http2 = a.Flag("http2"),
         };
     }
