@@ -81,6 +81,8 @@ public static class ClaimStorm
         var progress = Progress.StepRates(Name, metrics);
         var sampler = new Sampler(metrics, progress);
 
+        var textbookDesign = new TextbookClaim(target.Postgres, target.Redis, o.TextbookPool);
+        await textbookDesign.ResetAsync(ct);
         var edge = await PrepareAsync("edge", new BenchSetup(http, admin, minter, metrics, tag), o.Stock, o.Claimers, o.Concurrency, ct);
         var during = TimeSpan.FromSeconds(o.BaselineSeconds);
         var method = new HttpMethod(o.NoOpMethod);
@@ -118,7 +120,6 @@ public static class ClaimStorm
 
         var checks = new List<CheckResult>(await CorrectnessChecks.RunAsync(new CheckInput(edge.CampaignId, storm.Coupons, [], JoinOf: null), target.Postgres, target.Redis, ct));
 
-        var textbookDesign = new TextbookClaim(target.Postgres, target.Redis, o.TextbookPool);
         StormResult? direct = null;
         TextbookRun? textbookDirect = null;
         if (o.Direct && target.ClaimApis.Count > 0)
@@ -141,6 +142,8 @@ public static class ClaimStorm
 
         var textbook = await textbookDesign.RunOverHttpAsync(TextbookClaim.HttpStep, http, edge.CampaignId, edge.Tokens, o.Stock, o.Concurrency, metrics, ct);
         var inGenerator = await textbookDesign.RunAsync(tag, o.Stock, o.Claimers, o.Concurrency, metrics, ct);
+        await textbookDesign.SettleAsync(ct);
+        notes.Add("The textbook's table (bench_textbook_claims) is emptied before its first phase and vacuumed after its last, so its cleanup does not fall in a later measured step.");
         var fixedRate = o.FixedRate ?? (o.FixedRateShare is { } share ? share * storm.WinsPerSecond : null);
         string? fixedStep = null;
         if (fixedRate is > 0 and var rate)

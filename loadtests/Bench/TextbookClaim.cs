@@ -111,6 +111,26 @@ public sealed class TextbookClaim(string postgres, string redis, int poolSize)
         return await TallyAsync(db, r, runId, key, run, won, firstAt, lastWinAt, ct);
     }
 
+    /// <summary>Empties the table before a run's first textbook phase: earlier runs' rows are nobody's, and grew it past a million.</summary>
+    public async Task ResetAsync(CancellationToken ct)
+    {
+        await using var db = new NpgsqlDataSourceBuilder(postgres).Build();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(CreateTable + "\ntruncate bench_textbook_claims;", cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Vacuums the table after the last textbook phase. Left to autovacuum, a 100,000-insert phase had it vacuumed
+    /// during the next measured step (seen at 13:04 on 2026-11-26, in the fixed-rate phase), which then paid for the
+    /// baseline's cleanup.
+    /// </summary>
+    public async Task SettleAsync(CancellationToken ct)
+    {
+        await using var db = new NpgsqlDataSourceBuilder(postgres).Build();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("vacuum (analyze) bench_textbook_claims", cancellationToken: ct, commandTimeout: 300));
+    }
+
     private static async Task PrepareAsync(NpgsqlDataSource db, IDatabase redis, string stockKey, int stock, CancellationToken ct)
     {
         await using (var conn = await db.OpenConnectionAsync(ct))
