@@ -15,6 +15,20 @@ public sealed record PendingClaim(
     // Completed inline by the writer, as the edge's batcher does: a batch's answers are written on the writer's thread
     // instead of a thread-pool hop each; the writer's next batch waits that long, the other writers do not.
     public TaskCompletionSource<ClaimOutcome> Done { get; } = new();
+
+    /// <summary>
+    /// Settles the unit, then answers, once. In that order because the answer's continuation runs inline: a shopper told
+    /// to retry must find the unit back already.
+    /// </summary>
+    public void Answer(ClaimOutcome outcome, bool committed)
+    {
+        if (Done.Task.IsCompleted)
+        {
+            return;
+        }
+        Stock.Settle(Slot, committed);
+        Done.TrySetResult(outcome);
+    }
 }
 
 /// <summary>
@@ -132,8 +146,7 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
                 {
                     var response = Response(claim);
                     committed.Add(response);
-                    claim.Stock.Settle(claim.Slot, committed: true);
-                    claim.Done.TrySetResult(new ClaimOutcome(response, null, null));
+                    claim.Answer(new ClaimOutcome(response, null, null), committed: true);
                 }
                 else
                 {
@@ -151,15 +164,10 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
         catch (Exception e)
         {
             log.LogWarning(e, "Group commit of {Count} claims failed; nothing of it was written", batch.Count);
+            // Claims answered before the failure (committed ones) keep their answer.
             foreach (var claim in batch)
             {
-                // The unit goes back before the answer: the answer's continuation runs inline, and a shopper told to
-                // retry must find it there.
-                if (!claim.Done.Task.IsCompleted)
-                {
-                    claim.Stock.Settle(claim.Slot, committed: false);
-                    claim.Done.TrySetResult(new ClaimOutcome(null, null, e));
-                }
+                claim.Answer(new ClaimOutcome(null, null, e), committed: false);
             }
             // The connection may be the broken part (PostgreSQL restarted); the next batch opens a fresh one.
             if (conn is not null)
@@ -195,11 +203,7 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
             var outcome = existing.TryGetValue((claim.CampaignId, claim.UserId), out var held) ? new ClaimOutcome(null, held, null)
                 : cancelled.Contains(claim.CampaignId) ? new ClaimOutcome(null, null, null, Cancelled: true)
                 : new ClaimOutcome(null, null, new InvalidOperationException("The claim was not written: its lease is closed, or its holder was not found."));
-            if (!claim.Done.Task.IsCompleted)
-            {
-                claim.Stock.Settle(claim.Slot, committed: false);
-                claim.Done.TrySetResult(outcome);
-            }
+            claim.Answer(outcome, committed: false);
         }
     }
 
