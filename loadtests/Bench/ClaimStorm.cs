@@ -88,13 +88,14 @@ public static class ClaimStorm
         var method = new HttpMethod(o.NoOpMethod);
         if (o.WarmupClaimers > 0)
         {
-            var warm = await PrepareAsync("warm-up", new BenchSetup(http, admin, minter, metrics, tag + "w"), Math.Max(1, o.WarmupClaimers / 2), o.WarmupClaimers, o.Concurrency, ct);
+            var warmStock = Math.Max(1, o.WarmupClaimers / 2);
+            var warm = await PrepareAsync("warm-up", new BenchSetup(http, admin, minter, metrics, tag + "w"), warmStock, o.WarmupClaimers, o.Concurrency, ct);
             await StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct);
             if (o.NoOpPath is { } warmPath)
             {
                 await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);
             }
-            notes.Add($"Before anything measured, {Count(o.WarmupClaimers)} claimers claimed a campaign of their own through the edge (stock {Count(Math.Max(1, o.WarmupClaimers / 2))}), then {WarmupNoOpFor.TotalSeconds:0} s of no-ops, so the measured steps run JIT-optimized code (the warm-up steps; not in the ratios).");
+            notes.Add($"Before anything measured, {Count(o.WarmupClaimers)} claimers claimed a campaign of their own through the edge (stock {Count(warmStock)}), then {WarmupNoOpFor.TotalSeconds:0} s of no-ops, so the measured steps run JIT-optimized code (the warm-up steps; not in the ratios).");
         }
         else
         {
