@@ -32,12 +32,8 @@ public sealed class CampaignMetricsTests(FlashSaleSystem sys)
         Assert.Equal(HttpStatusCode.OK, (await sys.Edge.SendAsync(HttpMethod.Post, $"/api/coupons/{codes[1]}/release", sessions[1])).StatusCode);
 
         // The per-second claim counts reach Redis just after the commits answer; the clock stands still meanwhile.
-        var metrics = await sys.GetAdminAsync($"/api/admin/campaigns/{campaign}/metrics");
-        for (var i = 0; i < 40 && metrics["claimsPerSecond"]!.GetValue<double>() < 0.4; i++)
-        {
-            await Task.Delay(50);
-            metrics = await sys.GetAdminAsync($"/api/admin/campaigns/{campaign}/metrics");
-        }
+        var metrics = await Poll.UntilAsync(
+            () => sys.GetAdminAsync($"/api/admin/campaigns/{campaign}/metrics"), m => m["claimsPerSecond"]!.GetValue<double>() >= 0.4, TimeSpan.FromSeconds(2));
 
         // Claimed comes from the balance, the others from counts: both must agree with the rows themselves.
         await using var conn = await sys.Db.OpenConnectionAsync();

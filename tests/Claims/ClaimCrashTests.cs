@@ -91,12 +91,9 @@ public sealed class ClaimCrashTests(FlashSaleSystem sys)
 
         // The victim's leases are closed by the survivor's reconciler once they expire (2 s here), each returning
         // granted − used − returned; the sell-out may come first when every unit they held was already claimed.
-        var open = -1;
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); open != 0 && DateTime.UtcNow < deadline; await Task.Delay(200))
-        {
-            open = await conn.ExecuteScalarAsync<int>(
-                "select count(*) from leases where instance_id = @id and closed_at is null", new { id = victim.InstanceId });
-        }
+        var open = await Poll.UntilAsync(
+            () => conn.ExecuteScalarAsync<int>("select count(*) from leases where instance_id = @id and closed_at is null", new { id = victim.InstanceId }),
+            n => n == 0, everyMilliseconds: 200);
         Assert.Equal(0, open);
         await InventoryAssert.BalancesAsync(conn, campaign);
     }

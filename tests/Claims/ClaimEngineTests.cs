@@ -49,13 +49,8 @@ public sealed class ClaimEngineTests(FlashSaleSystem sys)
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => sys.ClaimAsync(campaign, Mint.Token(campaign, $"s{i}", sys.Clock))));
         Assert.Equal(2, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        string state;
-        do
-        {
-            state = (await (await sys.Edge.GetAsync($"/api/campaigns/{campaign}")).JsonAsync())["state"]!.GetValue<string>();
-        }
-        while (state != "soldout" && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+        var state = await Poll.UntilAsync(
+            async () => (await (await sys.Edge.GetAsync($"/api/campaigns/{campaign}")).JsonAsync())["state"]!.GetValue<string>(), s => s == "soldout", TimeSpan.FromSeconds(5));
         Assert.Equal("soldout", state);
         var late = await sys.Edge.SendAsync(HttpMethod.Post, $"/api/campaigns/{campaign}/queue", await sys.SessionAsync($"late-{campaign}"));
         await Api.AssertProblemAsync(late, HttpStatusCode.Gone, "/sold-out");
@@ -176,20 +171,6 @@ public sealed class ClaimEngineTests(FlashSaleSystem sys)
     }
 
     /// <summary>Retries in real time: units that come back reach a sold-out instance on its next check (sub-second).</summary>
-    private static async Task<HttpResponseMessage> RetryUntilAsync(Func<Task<HttpResponseMessage>> call, Func<HttpResponseMessage, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        HttpResponseMessage response;
-        do
-        {
-            response = await call();
-            if (done(response))
-            {
-                return response;
-            }
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-        return response;
-    }
+    private static Task<HttpResponseMessage> RetryUntilAsync(Func<Task<HttpResponseMessage>> call, Func<HttpResponseMessage, bool> done) =>
+        Poll.UntilAsync(call, done, everyMilliseconds: 100);
 }

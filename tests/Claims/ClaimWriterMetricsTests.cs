@@ -23,13 +23,9 @@ public sealed partial class ClaimWriterMetricsTests(FlashSaleSystem sys)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
 
         // The Prometheus exporter may answer a scrape from its short cache, so the new figures can take a moment.
-        double after = before, commitsAfter = commitsBefore;
-        for (var i = 0; i < 50 && after - before < claims; i++)
-        {
-            await Task.Delay(50);
-            after = await SumAsync("flashsale_claims_batch_size_sum");
-            commitsAfter = await SumAsync("flashsale_claims_commit_duration_milliseconds_count");
-        }
+        var (after, commitsAfter) = await Poll.UntilAsync(
+            async () => (await SumAsync("flashsale_claims_batch_size_sum"), await SumAsync("flashsale_claims_commit_duration_milliseconds_count")),
+            sums => sums.Item1 - before >= claims, TimeSpan.FromSeconds(3));
         Assert.Equal(claims, after - before);
         // Grouped or not, there is a commit per batch and no batch without a claim.
         Assert.InRange(commitsAfter - commitsBefore, 1, claims);

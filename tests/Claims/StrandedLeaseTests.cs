@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Dapper;
 using FlashSale.Tests.Infrastructure;
@@ -35,14 +34,9 @@ public sealed class StrandedLeaseTests(FlashSaleSystem sys)
         await InventoryAssert.BalancesAsync(conn, campaign);
 
         // The keeper beats once a second in real time (PostgreSQL's clock decides a lease's age, not the test's).
-        var watch = Stopwatch.StartNew();
-        (DateTime? ClosedAt, int Returned) lease;
-        do
-        {
-            await Task.Delay(200);
-            lease = await conn.QuerySingleAsync<(DateTime?, int)>("select closed_at, returned from leases where id = @stranded", new { stranded });
-        }
-        while (lease.ClosedAt is null && watch.Elapsed < TimeSpan.FromSeconds(10));
+        var lease = await Poll.UntilAsync(
+            () => conn.QuerySingleAsync<(DateTime? ClosedAt, int Returned)>("select closed_at, returned from leases where id = @stranded", new { stranded }),
+            l => l.ClosedAt is not null, everyMilliseconds: 200);
 
         Assert.NotNull(lease.ClosedAt);
         Assert.Equal(5, lease.Returned);

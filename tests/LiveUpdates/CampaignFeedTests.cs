@@ -36,7 +36,7 @@ public sealed class CampaignFeedTests(FlashSaleSystem sys)
             for (var tick = 2; tick <= 6; tick++)
             {
                 clock.Advance(TimeSpan.FromMilliseconds(500));
-                await Until(() => feed.Reads >= tick);
+                Assert.True(await Poll.UntilAsync(() => Task.FromResult(feed.Reads), reads => reads >= tick, TimeSpan.FromSeconds(5), everyMilliseconds: 10) >= tick);
             }
             Assert.Equal(6, feed.Reads);
 
@@ -57,7 +57,7 @@ public sealed class CampaignFeedTests(FlashSaleSystem sys)
             Assert.Equal(7, feed.Reads);
             // ...while sold out never waits.
             await events.PublishAsync(channel, CampaignEvents.Format(CampaignEvents.SoldOut, id));
-            await Until(() => feed.Reads == 8);
+            Assert.Equal(8, await Poll.UntilAsync(() => Task.FromResult(feed.Reads), reads => reads == 8, TimeSpan.FromSeconds(5), everyMilliseconds: 10));
 
             foreach (var f in held)
             {
@@ -65,16 +65,6 @@ public sealed class CampaignFeedTests(FlashSaleSystem sys)
             }
             Assert.Equal(0, feeds.Count);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feed.Current.Next);
-        }
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(10);
         }
     }
 }
