@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FlashSale.Shared.Campaigns;
 
 namespace FlashSale.ClaimApi.Claims;
@@ -6,8 +5,7 @@ namespace FlashSale.ClaimApi.Claims;
 /// <summary>Campaigns read from PostgreSQL and trusted for a second: the claim path must not read the row every time.</summary>
 public sealed class CampaignDirectory(CampaignStore store, TimeProvider time)
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<string, (Campaign? Campaign, DateTimeOffset ReadAt)> cache = new();
+    private readonly RecentCampaigns cache = new(TimeSpan.FromSeconds(1), time);
 
     public async ValueTask<Campaign?> GetAsync(string id)
     {
@@ -15,22 +13,21 @@ public sealed class CampaignDirectory(CampaignStore store, TimeProvider time)
         {
             return null;
         }
-        var now = time.GetUtcNow();
-        if (cache.TryGetValue(id, out var entry) && now - entry.ReadAt < Ttl)
+        if (cache.TryGetFresh(id, out var read))
         {
-            return entry.Campaign;
+            return read;
         }
         Campaign? campaign;
         try
         {
             campaign = await store.GetAsync(id);
         }
-        catch (Exception) when (entry.Campaign is not null)
+        catch (Exception) when (read is not null)
         {
             // PostgreSQL is unreachable: a campaign read a moment ago is still the right answer for the claim check.
-            return entry.Campaign;
+            return read;
         }
-        cache[id] = (campaign, now);
+        cache.Remember(id, campaign);
         return campaign;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Redis;
@@ -13,23 +12,20 @@ namespace FlashSale.WaitingRoom.Campaigns;
 /// </summary>
 public sealed class CampaignCache
 {
-    private readonly ConcurrentDictionary<string, (Campaign? Campaign, long ReadAt)> entries = new();
+    private readonly RecentCampaigns entries;
     private readonly IConnectionMultiplexer redis;
-    private readonly TimeProvider time;
-    private readonly long ttlTicks;
 
     public CampaignCache(IConnectionMultiplexer redis, TimeProvider time, IOptions<WaitingRoomOptions> options)
     {
         this.redis = redis;
-        this.time = time;
-        ttlTicks = TimeSpan.FromMilliseconds(options.Value.CampaignCacheMilliseconds).Ticks;
+        entries = new RecentCampaigns(TimeSpan.FromMilliseconds(options.Value.CampaignCacheMilliseconds), time);
         redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisKeys.EventsChannel), (channel, message) =>
         {
             // Only a change rewrites the campaign. Claims, sell-out and starvation signals do not, and a storm sends
             // hundreds of them a second: each would empty the entry and send every request in flight back to Redis.
             if (CampaignEvents.TryParse(message, out var kind, out var id) && kind == CampaignEvents.Changed)
             {
-                entries.TryRemove(id, out _);
+                entries.Forget(id);
             }
         });
     }
@@ -40,14 +36,13 @@ public sealed class CampaignCache
         {
             return null;
         }
-        var now = time.GetUtcNow().UtcTicks;
-        if (entries.TryGetValue(id, out var entry) && now - entry.ReadAt < ttlTicks)
+        if (entries.TryGetFresh(id, out var campaign))
         {
-            return entry.Campaign;
+            return campaign;
         }
         var json = await redis.GetDatabase().StringGetAsync(RedisKeys.Campaign(id));
-        var campaign = json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<Campaign>((string)json!, JsonSerializerOptions.Web);
-        entries[id] = (campaign, now);
+        campaign = json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<Campaign>((string)json!, JsonSerializerOptions.Web);
+        entries.Remember(id, campaign);
         return campaign;
     }
 

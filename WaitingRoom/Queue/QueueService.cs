@@ -29,6 +29,8 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
 
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> joins = new();
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> polls = new();
+    private static readonly TimeSpan DropIdleEvery = TimeSpan.FromMinutes(1);
+    private long nextDrop = time.GetUtcNow().UtcTicks + DropIdleEvery.Ticks;
 
     /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
     private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
@@ -36,6 +38,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
     public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
+        DropIdleBatchersWhenDue();
         var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
         var (result, asSent, at) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));
@@ -61,12 +64,43 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
             return Array.ConvertAll(answers, a => new Answer((RedisResult[])a!, latest, now));
         }, MaxBatch, MaxInFlight);
 
+    /// <summary>
+    /// A campaign's batchers live while it is busy: an edge that runs for months of campaigns drops those of the quiet
+    /// ones every minute (a busy one keeps its batcher, and a dropped one is made again by the next request).
+    /// </summary>
+    private void DropIdleBatchersWhenDue()
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var due = Interlocked.Read(ref nextDrop);
+        if (now < due || Interlocked.CompareExchange(ref nextDrop, now + DropIdleEvery.Ticks, due) != due)
+        {
+            return;
+        }
+        DropIdle(joins);
+        DropIdle(polls);
+    }
+
+    private static void DropIdle<TItem, TResult>(ConcurrentDictionary<string, RoundTripBatcher<TItem, TResult>> batchers)
+    {
+        foreach (var (id, batcher) in batchers)
+        {
+            if (batcher.IsIdle)
+            {
+                batchers.TryRemove(new KeyValuePair<string, RoundTripBatcher<TItem, TResult>>(id, batcher));
+            }
+        }
+    }
+
+    /// <summary>Number of campaigns with a join or poll batcher; for tests.</summary>
+    internal int BatcherCount => joins.Count + polls.Count;
+
     /// <summary>Gives up a place (or an open turn, which goes to the next in line). False when not in the queue.</summary>
     public async Task<bool> LeaveAsync(Campaign campaign, string userId) =>
         (long)await QueueScripts.LeaveAsync(redis.GetDatabase(), campaign.Id, QueueMember.Of(userId)) == 1;
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
     {
+        DropIdleBatchersWhenDue();
         var batcher = polls.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds())));
         (var parts, campaign, var now) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));

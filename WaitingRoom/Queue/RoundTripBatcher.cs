@@ -13,6 +13,9 @@ public sealed class RoundTripBatcher<TItem, TResult>(
     private readonly ConcurrentQueue<(TItem Item, TaskCompletionSource<TResult> Done)> pending = new();
     private int inFlight;
 
+    /// <summary>Nothing waiting and nothing on its way; a batcher dropped now loses nothing, and one used after that still sends.</summary>
+    public bool IsIdle => pending.IsEmpty && Volatile.Read(ref inFlight) == 0;
+
     public Task<TResult> SendAsync(TItem item)
     {
         // Completed inline by the sender: a batch's answers are written one after another on the thread that got them
