@@ -68,6 +68,18 @@ public static class HtmlReport
         }
         html.AppendLine("</table>");
 
+        var measured = r.Steps.Where(s => s.Cpu is not null && s.Count > 0).ToList();
+        if (measured.Count > 0)
+        {
+            html.AppendLine($"<h2>CPU per answer, by process</h2><p>Microseconds of CPU per answer while each step ran, read from /proc ({E(CpuTable.Explanation)}).</p>");
+            html.AppendLine($"<table><tr><th>step</th><th>answers</th>{string.Concat(CpuTable.Columns.Select(c => $"<th>{E(c)}</th>"))}</tr>");
+            foreach (var s in measured)
+            {
+                html.AppendLine($"<tr><td>{E(s.Name)}</td>{Num(Count(s.Count))}{string.Concat(CpuTable.Row(s, r.Machine.Cores).Select(Num))}</tr>");
+            }
+            html.AppendLine("</table>");
+        }
+
         html.AppendLine("<h2>Outcomes by step</h2><table><tr><th>step</th><th>outcome</th><th>kind</th><th>count</th></tr>");
         foreach (var s in r.Steps)
         {

@@ -17,6 +17,7 @@ public static class MarkdownReport
         AppendChecks(md, r);
         AppendRatios(md, r);
         AppendSteps(md, r.Steps);
+        AppendCpu(md, r);
         AppendOutcomes(md, r.Steps);
         if (r.Tallies.Count > 0)
         {
@@ -115,6 +116,26 @@ public static class MarkdownReport
         {
             md.AppendLine($"| {s.Name} | {Count(s.Count)} | {Count(s.Ok)} | {Count(s.Refused)} | {Count(s.Errors)} | {N(s.RatePerSecond)} | {N(s.PeakPerSecond)} "
                 + $"| {Ms(s.P50)} | {Ms(s.P90)} | {Ms(s.P99)} | {Ms(s.Max)} |");
+        }
+        md.AppendLine();
+    }
+
+    private static void AppendCpu(StringBuilder md, RunResult r)
+    {
+        var measured = r.Steps.Where(s => s.Cpu is not null && s.Count > 0).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+        md.AppendLine("## CPU per answer, by process");
+        md.AppendLine();
+        md.AppendLine($"Microseconds of CPU per answer while each step ran, read from /proc ({CpuTable.Explanation}).");
+        md.AppendLine();
+        md.AppendLine($"| step | answers | {string.Join(" | ", CpuTable.Columns)} |");
+        md.AppendLine($"| --- | ---: |{string.Concat(Enumerable.Repeat(" ---: |", CpuTable.Columns.Count))}");
+        foreach (var s in measured)
+        {
+            md.AppendLine($"| {s.Name} | {Count(s.Count)} | {string.Join(" | ", CpuTable.Row(s, r.Machine.Cores))} |");
         }
         md.AppendLine();
     }

@@ -16,6 +16,7 @@ public sealed class RunMetrics
     private readonly ConcurrentDictionary<string, StepStats> steps = new();
     private readonly List<StepStats> ordered = [];
     private readonly List<Probe> probes = [];
+    private readonly ConcurrentDictionary<string, CpuUse> cpu = new();
     private readonly Lock gate = new();
 
     public StepStats Step(string name)
@@ -65,6 +66,11 @@ public sealed class RunMetrics
             }
         }
     }
+
+    /// <summary>Where the machine's CPU went while the scenario named like the step ran.</summary>
+    public void RecordCpu(string step, CpuUse use) => cpu[step] = use;
+
+    public CpuUse? CpuOf(string step) => cpu.GetValueOrDefault(step);
 
     public long TotalErrors => Steps.Sum(s => s.ErrorCount);
 }

@@ -30,7 +30,7 @@ public sealed class Sampler : IAsyncDisposable
 
     /// <summary>Every step's summary, with its peak rate taken from the per-second series.</summary>
     public List<StepSummary> Summaries() =>
-        metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = Series.Max(SeriesNames.Rate(s.Name)) }).ToList();
+        metrics.Steps.Select(s => s.Summarize() with { PeakPerSecond = Series.Max(SeriesNames.Rate(s.Name)), Cpu = metrics.CpuOf(s.Name) }).ToList();
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(startedAt);
 

@@ -11,6 +11,7 @@ public static class ScenarioRunner
     {
         var control = new ScenarioControl();
         var state = new RunState(scenario, metrics, control, ct);
+        var cpuAtStart = ProcessCpu.Read();
         var started = Stopwatch.GetTimestamp();
         double previousRate = 0;
         var previousCopies = 0;
@@ -41,7 +42,12 @@ public static class ScenarioRunner
             }
         }
         await state.DrainAsync();
-        return new ScenarioRun(scenario.Name, Stopwatch.GetElapsedTime(started), state.Iterations, state.Dropped);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (cpuAtStart is not null && ProcessCpu.Read() is { } cpuAtEnd)
+        {
+            metrics.RecordCpu(scenario.Name, cpuAtEnd.Since(cpuAtStart, elapsed));
+        }
+        return new ScenarioRun(scenario.Name, elapsed, state.Iterations, state.Dropped);
     }
 
     // Open model: the number started by now follows the integral of the rate, so a slow tick catches up instead of losing load.

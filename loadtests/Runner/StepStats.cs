@@ -135,4 +135,7 @@ public sealed record StepSummary(
 
     /// <summary>Peak one-second rate, filled in from the time series by the report.</summary>
     public double PeakPerSecond { get; init; }
+
+    /// <summary>The CPU the machine spent while the step's scenario ran, when it was measured.</summary>
+    public CpuUse? Cpu { get; init; }
 }

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using FlashSale.LoadTests.Report;
+using FlashSale.LoadTests.Runner;
+
+namespace FlashSale.Tests.LoadTests;
+
+/// <summary>The benchmarks' CPU-per-answer table: /proc parsed right, processes told apart, the figures rendered.</summary>
+public sealed class ProcessCpuTests
+{
+    [Fact]
+    public void ParseStat_TakesUserPlusSystemTicks_EvenWhenTheNameHoldsSpacesAndParentheses()
+    {
+        const string stat = "4242 (a (b) c) S 1 4242 4242 0 -1 4194304 1000 0 0 0 1234 567 0 0 20 0 12 0 100 0 0";
+        var (comm, ticks) = ProcessCpu.ParseStat(stat);
+        Assert.Equal("a (b) c", comm);
+        Assert.Equal(1234 + 567, ticks);
+    }
+
+    [Fact]
+    public void ParseMachineBusy_CountsUserNiceSystemIrqSoftirq_NotIdleIowaitOrSteal()
+    {
+        Assert.Equal(100 + 2 + 30 + 5 + 6, ProcessCpu.ParseMachineBusy("cpu  100 2 30 9000 400 5 6 70 0 0"));
+    }
+
+    [Theory]
+    [InlineData("postgres", "", ProcessCpu.Postgres)]
+    [InlineData("redis-server", "", ProcessCpu.Redis)]
+    [InlineData("dotnet", "dotnet\0FlashSale.WaitingRoom.dll\0--urls\0http://127.0.0.1:8080", ProcessCpu.Edge)]
+    [InlineData("dotnet", "dotnet\0FlashSale.ClaimApi.dll", ProcessCpu.ClaimApi)]
+    [InlineData("dotnet", "dotnet\0FlashSale.Admin.dll", ProcessCpu.Admin)]
+    [InlineData("dotnet", "dotnet\0build", null)]
+    [InlineData("bash", "bash", null)]
+    public void Classify_NamesTheSystemsProcesses_AndNothingElse(string comm, string commandLine, string? expected)
+    {
+        Assert.Equal(expected, ProcessCpu.Classify(pid: 1, comm, () => commandLine));
+    }
+
+    [Fact]
+    public void Classify_ThisProcess_IsTheGenerator()
+    {
+        Assert.Equal(ProcessCpu.Generator, ProcessCpu.Classify(Environment.ProcessId, "dotnet", () => "dotnet\0testhost.dll"));
+    }
+
+    [Fact]
+    public void Read_SeesCpuThisProcessBurns()
+    {
+        var start = ProcessCpu.Read();
+        Assert.NotNull(start);
+        var watch = Stopwatch.StartNew();
+        var spin = 0L;
+        while (watch.ElapsedMilliseconds < 400)
+        {
+            spin++;
+        }
+        var use = ProcessCpu.Read()!.Since(start, watch.Elapsed);
+        Assert.True(spin > 0);
+        // 400 ms on one thread, read in 10 ms ticks; other test threads may add to it, never take from it.
+        Assert.InRange(use.ByProcess[ProcessCpu.Generator], 0.3, 10);
+        Assert.True(use.MachineBusy >= use.ByProcess[ProcessCpu.Generator] - 0.05, $"machine {use.MachineBusy} s, generator {use.ByProcess[ProcessCpu.Generator]} s");
+    }
+
+    [Fact]
+    public void Since_CountsEachProcessOwnDelta_AnExitedOneTakesNothingAway_ANewOneCountsWhole()
+    {
+        var start = new CpuReading(new Dictionary<int, (string, double)>
+        {
+            [10] = (ProcessCpu.Postgres, 50.0), // exits during the step
+            [11] = (ProcessCpu.Postgres, 20.0),
+            [12] = (ProcessCpu.ClaimApi, 5.0),
+        }, MachineBusy: 100);
+        var end = new CpuReading(new Dictionary<int, (string, double)>
+        {
+            [11] = (ProcessCpu.Postgres, 21.5),
+            [12] = (ProcessCpu.ClaimApi, 7.0),
+            [13] = (ProcessCpu.Postgres, 0.25), // started during the step
+        }, MachineBusy: 104);
+
+        var use = end.Since(start, TimeSpan.FromSeconds(2));
+
+        Assert.Equal(1.75, use.ByProcess[ProcessCpu.Postgres], 6);
+        Assert.Equal(2.0, use.ByProcess[ProcessCpu.ClaimApi], 6);
+        Assert.Equal(0.0, use.ByProcess[ProcessCpu.Redis]);
+        Assert.Equal(0.25, use.Rest, 6);
+    }
+
+    [Fact]
+    public void Report_ShowsMicrosecondsPerAnswer_ByProcess()
+    {
+        var cpu = new CpuUse(TimeSpan.FromSeconds(2),
+            ProcessCpu.Processes.ToDictionary(p => p, p => p == ProcessCpu.ClaimApi ? 0.5 : p == ProcessCpu.Generator ? 0.25 : 0.0), MachineBusy: 1.0);
+        var step = new StepSummary("claim", 10_000, 0, 0, TimeSpan.FromSeconds(2), 1, 1, 1, 1, 1, []) { Cpu = cpu };
+
+        var row = CpuTable.Row(step, cores: 2).ToList();
+
+        Assert.Equal(CpuTable.Columns.Count, row.Count);
+        Assert.Equal("25.0", row[Index(ProcessCpu.Generator)]);
+        Assert.Equal("50.0", row[Index(ProcessCpu.ClaimApi)]);
+        Assert.Equal("25.0", row[Index("rest")]);
+        Assert.Equal("100.0", row[Index("all")]);
+        Assert.Equal("25%", row[Index("busy")]);
+    }
+
+    private static int Index(string column) => CpuTable.Columns.ToList().IndexOf(column);
+}
