@@ -24,7 +24,8 @@ public static class Commands
                       --no-direct (skip claims and no-op straight to ClaimApi)  --rate R (fixed-rate phase: R claims/s, open model)
                       --p99-at SHARE (fixed-rate phase at SHARE of the max claim rate just measured, e.g. 0.8)  --rate-seconds S (10)
                       --lease-watch-ms N (50: Admin metrics reads around the sell-out)
-                      --warmup-claimers N (20000: a campaign of its own claimed through the edge, then 3 s of no-ops, not measured; 0 skips)
+                      --warmup-claimers N (10000 a round: a campaign of their own claimed through the edge, then 2 s of no-ops, not measured; 0 skips)
+                      --warmup-rounds N (4 at most: rounds stop once one makes the services JIT-compile fewer than 100 new methods)
         join-storm    GET /healthz then joins through the edge, same load, side by side.
                       --joins N a round (100000)  --concurrency N (256)  --seconds S per phase (10)  --rounds N (3)  --warmup S (3, not measured)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
@@ -107,6 +108,7 @@ public static class Commands
             FixedRateSeconds = a.Int("rate-seconds", d.FixedRateSeconds),
             LeaseWatchMilliseconds = a.Int("lease-watch-ms", d.LeaseWatchMilliseconds),
             WarmupClaimers = a.Int("warmup-claimers", d.WarmupClaimers),
+            WarmupRounds = a.Int("warmup-rounds", d.WarmupRounds),
             Http2 = a.Flag("http2"),
         };
     }
