@@ -54,15 +54,8 @@ public sealed record ClaimStormOptions
     /// </summary>
     public int WarmupClaimers { get; init; } = 10_000;
 
-    /// <summary>
-    /// Most warm-up rounds. One is not enough: the runtime promotes a method to optimized code only after counting its
-    /// calls, and it starts counting once the first round's burst of new methods has passed, so the next storm paid for
-    /// those compilations. Rounds stop early once one makes the edge and ClaimApi compile fewer than
-    /// <see cref="QuietJitMethods"/> methods between them.
-    /// </summary>
+    /// <summary>Most warm-up rounds; they stop once one leaves the edge and ClaimApi warm (<see cref="JitWatch.WarmUntilQuietAsync"/>).</summary>
     public int WarmupRounds { get; init; } = 4;
-
-    public const int QuietJitMethods = 100;
 
     public bool Http2 { get; init; }
 }
@@ -100,37 +93,17 @@ public static class ClaimStorm
         {
             var jit = new JitWatch([.. http.Edges, .. target.ClaimApis]);
             var warmStock = Math.Max(1, o.WarmupClaimers / 2);
-            var compiled = new List<long>();
-            for (var round = 1; round <= o.WarmupRounds; round++)
+            var compiled = await jit.WarmUntilQuietAsync(async round =>
             {
-                var jitBefore = await jit.CompiledMethodsAsync(ct);
                 var warm = await PrepareAsync($"warm-up {round}", new BenchSetup(http, admin, minter, metrics, $"{tag}w{round}"), warmStock, o.WarmupClaimers, o.Concurrency, ct);
                 await StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct);
                 if (o.NoOpPath is { } warmPath)
                 {
                     await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);
                 }
-                var jitAfter = await jit.CompiledMethodsAsync(ct);
-                if (jitBefore is null || jitAfter is null)
-                {
-                    // Blind: two rounds, which was enough in every run that could count.
-                    if (round >= 2)
-                    {
-                        break;
-                    }
-                    continue;
-                }
-                compiled.Add(jitAfter.Value - jitBefore.Value);
-                if (round >= 2 && compiled[^1] < ClaimStormOptions.QuietJitMethods)
-                {
-                    break;
-                }
-            }
+            }, o.WarmupRounds, ct);
             notes.Add($"Before anything measured, warm-up rounds of {Count(o.WarmupClaimers)} claimers each claimed a campaign of their own through the edge (stock {Count(warmStock)}), each followed by {WarmupNoOpFor.TotalSeconds:0} s of no-ops, "
-                + (compiled.Count > 0
-                    ? $"until a round made the edge and ClaimApi JIT-compile fewer than {ClaimStormOptions.QuietJitMethods} new methods (methods compiled in each round: {string.Join(", ", compiled.Select(c => Count(c)))})"
-                    : "two rounds (the services' /metrics could not be read to see their JIT)")
-                + ", so the measured steps run optimized code (the warm-up steps; not in the ratios).");
+                + JitWatch.Describe(compiled) + ", so the measured steps run optimized code (the warm-up steps; not in the ratios).");
         }
         else
         {

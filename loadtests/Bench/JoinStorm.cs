@@ -29,6 +29,9 @@ public sealed record JoinStormOptions
     /// <summary>Joins and polls on a campaign of their own before the measured phases, so those run JIT-optimized code.</summary>
     public int WarmupSeconds { get; init; } = 3;
 
+    /// <summary>Most warm-up rounds (each joins and polls for <see cref="WarmupSeconds"/>); they stop once one leaves the edge warm.</summary>
+    public int WarmupRounds { get; init; } = 4;
+
     /// <summary>Join a live campaign (FIFO scores) instead of the pre-queue (random draws).</summary>
     public bool Live { get; init; }
 
@@ -72,16 +75,21 @@ public static class JoinStorm
         // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
         // browser does, and polls with it afterwards. Every round has shoppers of its own (new sessions, new joins).
         var sessions = MintSessions(minter, setup, first: 0, o.Joins * o.Rounds);
+        IReadOnlyList<long>? warmedBy = null;
         if (o.WarmupSeconds > 0)
         {
             // An edge that has served no join yet runs the join and status paths unoptimized until the JIT's tiering
             // catches up, while /healthz is warm from the preflight: warm both paths first, on shoppers and a campaign
             // that the measured phases do not use (their sessions would otherwise be cached hits).
-            var warmCampaign = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: 3600, durationSeconds: 3600, ct);
             var warm = TimeSpan.FromSeconds(o.WarmupSeconds);
             var warmSessions = MintSessions(minter, setup, first: o.Joins * o.Rounds, o.Joins);
-            var warmJoined = await JoinPhaseAsync(WarmupJoin, http, warmCampaign, warmSessions, o.Concurrency, warm, metrics, ct);
-            await StatusPhaseAsync(WarmupStatus, http, warmCampaign, warmSessions, warmJoined, o.Concurrency, warm, metrics, ct);
+            // A campaign a round, so each round's joins are new members again.
+            warmedBy = await new JitWatch(http.Edges).WarmUntilQuietAsync(async _ =>
+            {
+                var warmCampaign = await setup.CreateCampaignAsync(stock: 1000, rate: 1, startsInSeconds: 3600, durationSeconds: 3600, ct);
+                var warmJoined = await JoinPhaseAsync(WarmupJoin, http, warmCampaign, warmSessions, o.Concurrency, warm, metrics, ct);
+                await StatusPhaseAsync(WarmupStatus, http, warmCampaign, warmSessions, warmJoined, o.Concurrency, warm, metrics, ct);
+            }, Math.Max(1, o.WarmupRounds), ct);
         }
         var joinedPerRound = new int[o.Rounds];
         for (var r = 0; r < o.Rounds; r++)
@@ -126,7 +134,7 @@ public static class JoinStorm
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
                 o.WarmupSeconds > 0
-                    ? $"Before the measured phases, {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers on another campaign warmed the join and status paths (the warm-up steps; not in the ratios)."
+                    ? $"Before the measured phases, warm-up rounds of {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers, each on a campaign of its own, warmed the join and status paths, {JitWatch.Describe(warmedBy ?? [])} (the warm-up steps; not in the ratios)."
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
                 "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
                 $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",
