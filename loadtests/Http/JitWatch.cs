@@ -6,8 +6,13 @@ namespace FlashSale.LoadTests.Http;
 /// Methods the services' JIT has compiled so far, summed over their /metrics (OpenTelemetry's runtime metrics): a
 /// warm-up is done when a round of it makes the JIT compile next to nothing new.
 /// </summary>
-public sealed class JitWatch(IReadOnlyList<Uri> services)
+public sealed class JitWatch(Func<CancellationToken, Task<long?>> compiledMethods)
 {
+    public JitWatch(IReadOnlyList<Uri> services)
+        : this(ct => SumAsync(services, ct))
+    {
+    }
+
     /// <summary>A warm-up round that makes the services compile fewer new methods than this leaves them warm.</summary>
     public const int QuietMethods = 100;
 
@@ -25,9 +30,9 @@ public sealed class JitWatch(IReadOnlyList<Uri> services)
         var compiled = new List<long>();
         for (var n = 1; n <= maxRounds; n++)
         {
-            var before = await CompiledMethodsAsync(ct);
+            var before = await compiledMethods(ct);
             await round(n);
-            var after = await CompiledMethodsAsync(ct);
+            var after = await compiledMethods(ct);
             if (before is null || after is null)
             {
                 compiled.Clear();
@@ -53,7 +58,7 @@ public sealed class JitWatch(IReadOnlyList<Uri> services)
     private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     /// <summary>The sum over every service, or null when one did not answer (the warm-up then runs its rounds blind).</summary>
-    public async Task<long?> CompiledMethodsAsync(CancellationToken ct)
+    private static async Task<long?> SumAsync(IReadOnlyList<Uri> services, CancellationToken ct)
     {
         long sum = 0;
         foreach (var service in services)
