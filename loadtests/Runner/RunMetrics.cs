@@ -67,8 +67,8 @@ public sealed class RunMetrics
         }
     }
 
-    /// <summary>Where the machine's CPU went while the scenario named like the step ran.</summary>
-    public void RecordCpu(string step, CpuUse use) => cpu[step] = use;
+    /// <summary>Where the machine's CPU went while the scenario named like the step ran; summed when it runs again (warm-up rounds).</summary>
+    public void RecordCpu(string step, CpuUse use) => cpu.AddOrUpdate(step, use, (_, before) => before + use);
 
     public CpuUse? CpuOf(string step) => cpu.GetValueOrDefault(step);
 

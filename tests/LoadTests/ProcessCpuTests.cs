@@ -84,6 +84,21 @@ public sealed class ProcessCpuTests
     }
 
     [Fact]
+    public void RecordCpu_AStepRunTwice_SumsBothRuns()
+    {
+        var metrics = new RunMetrics();
+        CpuUse Use(double claimApi, double busy) => new(TimeSpan.FromSeconds(1), new Dictionary<string, double> { [ProcessCpu.ClaimApi] = claimApi }, busy);
+        metrics.RecordCpu("warm-up", Use(0.5, 1.0));
+        metrics.RecordCpu("warm-up", Use(0.25, 0.75));
+
+        var sum = metrics.CpuOf("warm-up")!;
+
+        Assert.Equal(TimeSpan.FromSeconds(2), sum.Wall);
+        Assert.Equal(0.75, sum.ByProcess[ProcessCpu.ClaimApi], 6);
+        Assert.Equal(1.75, sum.MachineBusy, 6);
+    }
+
+    [Fact]
     public void Report_ShowsMicrosecondsPerAnswer_ByProcess()
     {
         var cpu = new CpuUse(TimeSpan.FromSeconds(2),
