@@ -102,8 +102,8 @@ public static class ClaimStorm
                     await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);
                 }
             }, o.WarmupRounds, ct);
-            notes.Add($"Before anything measured, warm-up rounds of {Count(o.WarmupClaimers)} claimers each claimed a campaign of their own through the edge (stock {Count(warmStock)}), each followed by {WarmupNoOpFor.TotalSeconds:0} s of no-ops, "
-                + JitWatch.Describe(compiled) + ", so the measured steps run optimized code (the warm-up steps; not in the ratios).");
+            notes.Add($"Before anything measured, warm-up rounds: {Count(o.WarmupClaimers)} claimers each claimed a campaign of their own through the edge (stock {Count(warmStock)}), each round followed by {WarmupNoOpFor.TotalSeconds:0} s of no-ops; "
+                + compiled.Describe() + ". So the measured steps run optimized code (the warm-up steps; not in the ratios).");
         }
         else
         {

@@ -75,7 +75,7 @@ public static class JoinStorm
         // generator's signing does not eat into the CPU the edge is measured on. Each shopper keeps its session, as a
         // browser does, and polls with it afterwards. Every round has shoppers of its own (new sessions, new joins).
         var sessions = MintSessions(minter, setup, first: 0, o.Joins * o.Rounds);
-        IReadOnlyList<long>? warmedBy = null;
+        WarmUp? warmedBy = null;
         if (o.WarmupSeconds > 0)
         {
             // An edge that has served no join yet runs the join and status paths unoptimized until the JIT's tiering
@@ -134,7 +134,7 @@ public static class JoinStorm
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
                 o.WarmupSeconds > 0
-                    ? $"Before the measured phases, warm-up rounds of {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers, each on a campaign of its own, warmed the join and status paths, {JitWatch.Describe(warmedBy ?? [])} (the warm-up steps; not in the ratios)."
+                    ? $"Before the measured phases, warm-up rounds of {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers, each on a campaign of its own, warmed the join and status paths: {warmedBy?.Describe()} (the warm-up steps; not in the ratios)."
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
                 "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
                 $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",

@@ -8,56 +8,60 @@ namespace FlashSale.LoadTests.Http;
 /// </summary>
 public sealed class JitWatch(Func<CancellationToken, Task<long?>> compiledMethods)
 {
+    /// <summary>A warm-up round that makes the services compile fewer new methods than this leaves them warm.</summary>
+    public const int QuietMethods = 100;
+
+    private const string Metric = "dotnet_jit_compiled_methods_total";
+    private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(5) };
+
     public JitWatch(IReadOnlyList<Uri> services)
         : this(ct => SumAsync(services, ct))
     {
     }
 
-    /// <summary>A warm-up round that makes the services compile fewer new methods than this leaves them warm.</summary>
-    public const int QuietMethods = 100;
-
-    private const string Metric = "dotnet_jit_compiled_methods_total";
-
     /// <summary>
     /// Runs warm-up rounds until one makes the services compile fewer than <see cref="QuietMethods"/> new methods, at
     /// least two and at most <paramref name="maxRounds"/>. One is never enough: the runtime starts counting a method's
     /// calls toward its optimized version only once the first burst of compilations has passed, so the next burst of
-    /// load pays for those. Answers the methods compiled in each round; empty when /metrics could not be read, and
-    /// then it ran two rounds blind.
+    /// load pays for those. When /metrics cannot be read it runs two rounds blind.
     /// </summary>
-    public async Task<IReadOnlyList<long>> WarmUntilQuietAsync(Func<int, Task> round, int maxRounds, CancellationToken ct)
+    public async Task<WarmUp> WarmUntilQuietAsync(Func<int, Task> round, int maxRounds, CancellationToken ct)
     {
         var compiled = new List<long>();
-        for (var n = 1; n <= maxRounds; n++)
+        var blind = false;
+        var rounds = 0;
+        while (rounds < maxRounds)
         {
             var before = await compiledMethods(ct);
-            await round(n);
+            await round(++rounds);
             var after = await compiledMethods(ct);
-            if (before is null || after is null)
+            blind |= before is null || after is null;
+            if (!blind)
             {
-                compiled.Clear();
-                if (n >= 2)
-                {
-                    break;
-                }
-                continue;
+                compiled.Add(after!.Value - before!.Value);
             }
-            compiled.Add(after.Value - before.Value);
-            if (n >= 2 && compiled[^1] < QuietMethods)
+            if (rounds >= 2 && (blind || compiled[^1] < QuietMethods))
             {
                 break;
             }
         }
-        return compiled;
+        return new WarmUp(rounds, blind ? [] : compiled, !blind && compiled.Count > 0 && compiled[^1] < QuietMethods);
     }
 
-    /// <summary>How a run's notes describe its warm-up rounds.</summary>
-    public static string Describe(IReadOnlyList<long> compiled) => compiled.Count > 0
-        ? $"until a round made the services JIT-compile fewer than {QuietMethods} new methods (methods compiled in each round: {string.Join(", ", compiled.Select(c => c.ToString("N0", CultureInfo.InvariantCulture)))})"
-        : "two rounds (the services' /metrics could not be read to see their JIT)";
-    private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(5) };
+    internal static long? Parse(string prometheusText)
+    {
+        foreach (var line in prometheusText.AsSpan().EnumerateLines())
+        {
+            if (line.StartsWith(Metric) && line.Length > Metric.Length && line[Metric.Length] is '{' or ' ')
+            {
+                var value = line[(line.LastIndexOf(' ') + 1)..];
+                return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? (long)v : null;
+            }
+        }
+        return null;
+    }
 
-    /// <summary>The sum over every service, or null when one did not answer (the warm-up then runs its rounds blind).</summary>
+    /// <summary>The sum over every service, or null when one did not answer.</summary>
     private static async Task<long?> SumAsync(IReadOnlyList<Uri> services, CancellationToken ct)
     {
         long sum = 0;
@@ -79,17 +83,19 @@ public sealed class JitWatch(Func<CancellationToken, Task<long?>> compiledMethod
         }
         return sum;
     }
+}
 
-    internal static long? Parse(string prometheusText)
+/// <summary>The warm-up rounds run, the methods the services compiled in each (none when blind), and whether the last was quiet.</summary>
+public sealed record WarmUp(int Rounds, IReadOnlyList<long> Compiled, bool Quiet)
+{
+    /// <summary>How a run's notes describe it.</summary>
+    public string Describe()
     {
-        foreach (var line in prometheusText.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith(Metric) && line.Length > Metric.Length && line[Metric.Length] is '{' or ' ')
-            {
-                var value = line[(line.LastIndexOf(' ') + 1)..];
-                return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? (long)v : null;
-            }
-        }
-        return null;
+        var counts = string.Join(", ", Compiled.Select(c => c.ToString("N0", CultureInfo.InvariantCulture)));
+        return Compiled.Count == 0
+            ? $"{Rounds} rounds blind (the services' /metrics could not be read to see their JIT)"
+            : Quiet
+                ? $"{Rounds} rounds, until one made the services JIT-compile fewer than {JitWatch.QuietMethods} new methods (methods compiled in each round: {counts})"
+                : $"{Rounds} rounds, the most allowed, though the last still made the services JIT-compile {Compiled[^1]:N0} new methods (each round: {counts})";
     }
 }

@@ -20,34 +20,48 @@ public sealed class JitWatchTests
     [Fact]
     public async Task WarmUntilQuiet_StopsAtTheFirstQuietRoundAfterTheFirst()
     {
-        var (watch, rounds) = Counting([5000, 3000, 40, 10]);
-        Assert.Equal([5000L, 3000, 40], await watch.WarmUntilQuietAsync(n => { rounds.Add(n); return Task.CompletedTask; }, maxRounds: 4, CancellationToken.None));
+        var rounds = new List<int>();
+        var warm = await Counting([5000, 3000, 40, 10]).WarmUntilQuietAsync(n => Run(rounds, n), maxRounds: 4, CancellationToken.None);
+        Assert.Equal([5000L, 3000, 40], warm.Compiled);
         Assert.Equal([1, 2, 3], rounds);
+        Assert.True(warm.Quiet);
+        Assert.Contains("3 rounds, until one made", warm.Describe());
     }
 
     [Fact]
-    public async Task WarmUntilQuiet_RunsAtLeastTwoRounds_AndAtMostTheMost()
+    public async Task WarmUntilQuiet_RunsAtLeastTwoRounds_AndAtMostTheMost_SayingWhenTheLastWasNotQuiet()
     {
-        var (quietAtOnce, first) = Counting([10, 10, 10]);
-        Assert.Equal([10L, 10], await quietAtOnce.WarmUntilQuietAsync(n => { first.Add(n); return Task.CompletedTask; }, maxRounds: 4, CancellationToken.None));
-        var (neverQuiet, second) = Counting([900, 800, 700, 600, 500]);
-        Assert.Equal([900L, 800, 700], await neverQuiet.WarmUntilQuietAsync(n => { second.Add(n); return Task.CompletedTask; }, maxRounds: 3, CancellationToken.None));
+        var first = new List<int>();
+        var quietAtOnce = await Counting([10, 10, 10]).WarmUntilQuietAsync(n => Run(first, n), maxRounds: 4, CancellationToken.None);
+        Assert.Equal([10L, 10], quietAtOnce.Compiled);
+        Assert.Equal([1, 2], first);
+
+        var second = new List<int>();
+        var neverQuiet = await Counting([900, 800, 700, 600, 500]).WarmUntilQuietAsync(n => Run(second, n), maxRounds: 3, CancellationToken.None);
+        Assert.Equal([900L, 800, 700], neverQuiet.Compiled);
         Assert.Equal([1, 2, 3], second);
+        Assert.False(neverQuiet.Quiet);
+        Assert.Contains("the most allowed, though the last still made the services JIT-compile 700", neverQuiet.Describe());
     }
 
     [Fact]
     public async Task WarmUntilQuiet_Blind_RunsTwoRounds_AndSaysSo()
     {
         var rounds = new List<int>();
-        var blind = new JitWatch(_ => Task.FromResult<long?>(null));
-        var compiled = await blind.WarmUntilQuietAsync(n => { rounds.Add(n); return Task.CompletedTask; }, maxRounds: 4, CancellationToken.None);
-        Assert.Empty(compiled);
+        var blind = await new JitWatch(_ => Task.FromResult<long?>(null)).WarmUntilQuietAsync(n => Run(rounds, n), maxRounds: 4, CancellationToken.None);
+        Assert.Empty(blind.Compiled);
         Assert.Equal([1, 2], rounds);
-        Assert.StartsWith("two rounds", JitWatch.Describe(compiled));
+        Assert.StartsWith("2 rounds blind", blind.Describe());
+    }
+
+    private static Task Run(List<int> rounds, int n)
+    {
+        rounds.Add(n);
+        return Task.CompletedTask;
     }
 
     /// <summary>A counter that grows by the given amounts, one per round (it is read before and after each).</summary>
-    private static (JitWatch Watch, List<int> Rounds) Counting(long[] perRound)
+    private static JitWatch Counting(long[] perRound)
     {
         long total = 0;
         var reads = 0;
@@ -60,6 +74,6 @@ public sealed class JitWatchTests
             }
             return Task.FromResult<long?>(total);
         });
-        return (watch, []);
+        return watch;
     }
 }
