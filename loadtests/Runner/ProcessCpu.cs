@@ -4,7 +4,7 @@ using System.Globalization;
 namespace FlashSale.LoadTests.Runner;
 
 /// <summary>CPU seconds used so far by each of the system's processes on this machine, and by the machine as a whole.</summary>
-public sealed record CpuReading(IReadOnlyDictionary<int, (string Kind, double Seconds)> ByPid, double MachineBusy)
+public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (string Kind, double Seconds)> ByProcessId, double MachineBusy)
 {
     /// <summary>
     /// Per process, so that one which exits meanwhile (a PostgreSQL backend, Redis's snapshot child) does not take its
@@ -13,9 +13,9 @@ public sealed record CpuReading(IReadOnlyDictionary<int, (string Kind, double Se
     public CpuUse Since(CpuReading start, TimeSpan wall)
     {
         var byProcess = ProcessCpu.Processes.ToDictionary(p => p, _ => 0.0);
-        foreach (var (pid, (kind, seconds)) in ByPid)
+        foreach (var (process, (kind, seconds)) in ByProcessId)
         {
-            byProcess[kind] += seconds - (start.ByPid.TryGetValue(pid, out var before) && before.Kind == kind ? before.Seconds : 0);
+            byProcess[kind] += seconds - (start.ByProcessId.TryGetValue(process, out var before) ? before.Seconds : 0);
         }
         return new CpuUse(wall, byProcess, MachineBusy - start.MachineBusy);
     }
@@ -52,8 +52,9 @@ public static class ProcessCpu
 
     private static readonly int Self = Environment.ProcessId;
 
-    // A process's kind never changes, so its command line is read once, not at every reading.
-    private static readonly ConcurrentDictionary<int, string?> Kinds = new();
+    // A process's kind never changes, so its command line is read once, not at every reading; keyed with its start
+    // time, so a pid the kernel hands to a new process is looked at afresh.
+    private static readonly ConcurrentDictionary<(int Pid, long Started), string?> Kinds = new();
 
     public static CpuReading? Read()
     {
@@ -61,7 +62,7 @@ public static class ProcessCpu
         {
             return null;
         }
-        var byPid = new Dictionary<int, (string, double)>();
+        var byProcessId = new Dictionary<(int, long), (string, double)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -70,11 +71,11 @@ public static class ProcessCpu
             }
             try
             {
-                var (comm, ticks) = ParseStat(File.ReadAllText(Path.Combine(dir, "stat")));
-                var kind = Kinds.GetOrAdd(pid, static (id, c) => Classify(id, c, () => File.ReadAllText($"/proc/{id}/cmdline")), comm);
+                var (comm, ticks, started) = ParseStat(File.ReadAllText(Path.Combine(dir, "stat")));
+                var kind = Kinds.GetOrAdd((pid, started), static (key, c) => Classify(key.Pid, c, () => File.ReadAllText($"/proc/{key.Pid}/cmdline")), comm);
                 if (kind is not null)
                 {
-                    byPid[pid] = (kind, ticks / TicksPerSecond);
+                    byProcessId[(pid, started)] = (kind, ticks / TicksPerSecond);
                 }
             }
             catch (IOException)
@@ -82,7 +83,7 @@ public static class ProcessCpu
                 // Exited between listing and reading: its CPU leaves the sums (the report's "rest" column keeps it).
             }
         }
-        return new CpuReading(byPid, ParseMachineBusy(File.ReadLines("/proc/stat").First()) / TicksPerSecond);
+        return new CpuReading(byProcessId, ParseMachineBusy(File.ReadLines("/proc/stat").First()) / TicksPerSecond);
     }
 
     internal static string? Classify(int pid, string comm, Func<string> commandLine)
@@ -107,14 +108,18 @@ public static class ProcessCpu
             : null;
     }
 
-    /// <summary>The command name and utime + stime (fields 14 and 15) of /proc/[pid]/stat; the name may hold spaces and parentheses.</summary>
-    internal static (string Comm, long Ticks) ParseStat(string stat)
+    /// <summary>
+    /// The command name, utime + stime (fields 14 and 15) and start time (field 22) of /proc/[pid]/stat; the name may
+    /// hold spaces and parentheses.
+    /// </summary>
+    internal static (string Comm, long Ticks, long Started) ParseStat(string stat)
     {
         var open = stat.IndexOf('(', StringComparison.Ordinal);
         var close = stat.LastIndexOf(')');
         var fields = stat[(close + 2)..].Split(' ');
-        // fields[0] is field 3 (state), so utime and stime are at 11 and 12.
-        return (stat[(open + 1)..close], long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+        // fields[0] is field 3 (state), so utime, stime and starttime are at 11, 12 and 19.
+        long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+        return (stat[(open + 1)..close], Field(11) + Field(12), Field(19));
     }
 
     /// <summary>

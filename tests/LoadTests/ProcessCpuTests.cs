@@ -8,12 +8,13 @@ namespace FlashSale.Tests.LoadTests;
 public sealed class ProcessCpuTests
 {
     [Fact]
-    public void ParseStat_TakesUserPlusSystemTicks_EvenWhenTheNameHoldsSpacesAndParentheses()
+    public void ParseStat_TakesUserPlusSystemTicksAndStartTime_EvenWhenTheNameHoldsSpacesAndParentheses()
     {
         const string stat = "4242 (a (b) c) S 1 4242 4242 0 -1 4194304 1000 0 0 0 1234 567 0 0 20 0 12 0 100 0 0";
-        var (comm, ticks) = ProcessCpu.ParseStat(stat);
+        var (comm, ticks, started) = ProcessCpu.ParseStat(stat);
         Assert.Equal("a (b) c", comm);
         Assert.Equal(1234 + 567, ticks);
+        Assert.Equal(100, started);
     }
 
     [Fact]
@@ -60,27 +61,28 @@ public sealed class ProcessCpuTests
     }
 
     [Fact]
-    public void Since_CountsEachProcessOwnDelta_AnExitedOneTakesNothingAway_ANewOneCountsWhole()
+    public void Since_CountsEachProcessOwnDelta_AnExitedOneTakesNothingAway_ANewOneCountsWhole_EvenUnderAReusedPid()
     {
-        var start = new CpuReading(new Dictionary<int, (string, double)>
+        var start = new CpuReading(new Dictionary<(int, long), (string, double)>
         {
-            [10] = (ProcessCpu.Postgres, 50.0), // exits during the step
-            [11] = (ProcessCpu.Postgres, 20.0),
-            [12] = (ProcessCpu.ClaimApi, 5.0),
+            [(10, 1)] = (ProcessCpu.Postgres, 50.0), // exits during the step
+            [(11, 1)] = (ProcessCpu.Postgres, 20.0),
+            [(12, 1)] = (ProcessCpu.ClaimApi, 5.0),
         }, MachineBusy: 100);
-        var end = new CpuReading(new Dictionary<int, (string, double)>
+        var end = new CpuReading(new Dictionary<(int, long), (string, double)>
         {
-            [11] = (ProcessCpu.Postgres, 21.5),
-            [12] = (ProcessCpu.ClaimApi, 7.0),
-            [13] = (ProcessCpu.Postgres, 0.25), // started during the step
-        }, MachineBusy: 104);
+            [(11, 1)] = (ProcessCpu.Postgres, 21.5),
+            [(12, 1)] = (ProcessCpu.ClaimApi, 7.0),
+            [(13, 900)] = (ProcessCpu.Postgres, 0.25), // started during the step
+            [(10, 950)] = (ProcessCpu.Postgres, 0.5), // a new process under the exited one's pid
+        }, MachineBusy: 104.25);
 
         var use = end.Since(start, TimeSpan.FromSeconds(2));
 
-        Assert.Equal(1.75, use.ByProcess[ProcessCpu.Postgres], 6);
+        Assert.Equal(2.25, use.ByProcess[ProcessCpu.Postgres], 6);
         Assert.Equal(2.0, use.ByProcess[ProcessCpu.ClaimApi], 6);
         Assert.Equal(0.0, use.ByProcess[ProcessCpu.Redis]);
-        Assert.Equal(0.25, use.Rest, 6);
+        Assert.Equal(0.0, use.Rest, 6);
     }
 
     [Fact]
