@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FlashSale.Shared.Hosting;
 
 namespace FlashSale.Shared.Campaigns;
 
@@ -15,7 +16,7 @@ public sealed class RecentCampaigns(TimeSpan fresh, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, (Campaign? Campaign, long ReadAt)> entries = new(StringComparer.Ordinal);
     private readonly long freshTicks = fresh.Ticks;
-    private long nextSweep = time.GetUtcNow().UtcTicks + SweepEvery.Ticks;
+    private readonly OncePer sweeps = new(SweepEvery, time);
 
     /// <summary>How many ids are remembered; takes every lock of the dictionary, so for tests and diagnostics only.</summary>
     public int Count => entries.Count;
@@ -36,8 +37,7 @@ public sealed class RecentCampaigns(TimeSpan fresh, TimeProvider time)
     {
         var now = time.GetUtcNow().UtcTicks;
         entries[id] = (campaign, now);
-        var due = Interlocked.Read(ref nextSweep);
-        if (now >= due && Interlocked.CompareExchange(ref nextSweep, now + SweepEvery.Ticks, due) == due)
+        if (sweeps.TryTake(now))
         {
             Sweep(now);
         }

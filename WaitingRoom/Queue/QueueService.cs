@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using FlashSale.Shared.Campaigns;
+using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Redis;
 using FlashSale.Shared.Tokens;
 using StackExchange.Redis;
@@ -29,8 +30,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
 
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> joins = new();
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> polls = new();
-    private static readonly TimeSpan DropIdleEvery = TimeSpan.FromMinutes(1);
-    private long nextDrop = time.GetUtcNow().UtcTicks + DropIdleEvery.Ticks;
+    private readonly OncePer idleDrops = new(TimeSpan.FromMinutes(1), time);
 
     /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
     private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
@@ -70,14 +70,11 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     /// </summary>
     private void DropIdleBatchersWhenDue()
     {
-        var now = time.GetUtcNow().UtcTicks;
-        var due = Interlocked.Read(ref nextDrop);
-        if (now < due || Interlocked.CompareExchange(ref nextDrop, now + DropIdleEvery.Ticks, due) != due)
+        if (idleDrops.TryTake())
         {
-            return;
+            DropIdle(joins);
+            DropIdle(polls);
         }
-        DropIdle(joins);
-        DropIdle(polls);
     }
 
     private static void DropIdle<TItem, TResult>(ConcurrentDictionary<string, RoundTripBatcher<TItem, TResult>> batchers)
