@@ -1,4 +1,4 @@
-using System.Globalization;
+using FlashSale.LoadTests.Http;
 
 namespace FlashSale.LoadTests.Bench;
 
@@ -24,29 +24,12 @@ public sealed record EdgeMemorySample(long WorkingSet, long GcHeap)
 
     private static async Task<EdgeMemorySample?> ReadOneAsync(HttpClient client, Uri edge, CancellationToken ct)
     {
-        string text;
-        try
-        {
-            text = await client.GetStringAsync(new Uri(edge, "/metrics"), ct);
-        }
-        catch (HttpRequestException)
+        if (await ServiceMetrics.ScrapeAsync(client, edge, ct) is not { } text)
         {
             return null;
         }
-        long workingSet = 0, heap = 0;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("dotnet_process_memory_working_set_bytes", StringComparison.Ordinal))
-            {
-                workingSet = Value(line);
-            }
-            else if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
-            {
-                heap += Value(line);
-            }
-        }
+        var workingSet = (long)(ServiceMetrics.Sum(text, "dotnet_process_memory_working_set_bytes") ?? 0);
+        var heap = (long)(ServiceMetrics.Sum(text, "dotnet_gc_last_collection_heap_size_bytes") ?? 0);
         return workingSet > 0 ? new EdgeMemorySample(workingSet, heap) : null;
     }
-
-    private static long Value(string line) => (long)double.Parse(line.AsSpan(line.LastIndexOf(' ') + 1), CultureInfo.InvariantCulture);
 }

@@ -48,38 +48,17 @@ public sealed class JitWatch(Func<CancellationToken, Task<long?>> compiledMethod
         return new WarmUp(rounds, blind ? [] : compiled, !blind && compiled.Count > 0 && compiled[^1] < QuietMethods);
     }
 
-    internal static long? Parse(string prometheusText)
-    {
-        foreach (var line in prometheusText.AsSpan().EnumerateLines())
-        {
-            if (line.StartsWith(Metric) && line.Length > Metric.Length && line[Metric.Length] is '{' or ' ')
-            {
-                var value = line[(line.LastIndexOf(' ') + 1)..];
-                return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? (long)v : null;
-            }
-        }
-        return null;
-    }
-
     /// <summary>The sum over every service, or null when one did not answer.</summary>
     private static async Task<long?> SumAsync(IReadOnlyList<Uri> services, CancellationToken ct)
     {
         long sum = 0;
         foreach (var service in services)
         {
-            try
-            {
-                var text = await Client.GetStringAsync(new Uri(service, "/metrics"), ct);
-                if (Parse(text) is not { } count)
-                {
-                    return null;
-                }
-                sum += count;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            if (await ServiceMetrics.ScrapeAsync(Client, service, ct) is not { } text || ServiceMetrics.Sum(text, Metric) is not { } count)
             {
                 return null;
             }
+            sum += (long)count;
         }
         return sum;
     }
