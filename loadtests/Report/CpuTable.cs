@@ -5,9 +5,12 @@ namespace FlashSale.LoadTests.Report;
 /// <summary>The columns of the CPU-per-answer table, shared by summary.md and report.html.</summary>
 public static class CpuTable
 {
-    public const string Explanation =
-        "\"rest\" is the machine's busy time outside the named processes (kernel threads, other tenants); "
-        + "\"busy\" is the machine's busy share of all its cores";
+    public const string Caption =
+        "Microseconds of CPU per answer while each step ran, read from /proc (\"rest\" is the machine's busy time outside "
+        + "the named processes (kernel threads, other tenants); \"busy\" is the machine's busy share of all its cores).";
+
+    /// <summary>The steps the table has a row for: those whose CPU was measured and that answered something.</summary>
+    public static IReadOnlyList<StepSummary> Steps(RunResult r) => [.. r.Steps.Where(s => s.Cpu is not null && s.Count > 0)];
 
     public static IReadOnlyList<string> Columns { get; } = [.. ProcessCpu.Processes, "rest", "all", "busy"];
 
@@ -20,7 +23,7 @@ public static class CpuTable
             yield return PerAnswer(cpu.ByProcess.GetValueOrDefault(process));
         }
         yield return PerAnswer(cpu.Rest);
-        yield return PerAnswer(Math.Max(cpu.MachineBusy, cpu.ByProcess.Values.Sum()));
+        yield return PerAnswer(cpu.All);
         yield return cpu.Wall.TotalSeconds <= 0 ? "–" : $"{cpu.MachineBusy / (cpu.Wall.TotalSeconds * cores):0%}";
     }
 }

@@ -68,10 +68,10 @@ public static class HtmlReport
         }
         html.AppendLine("</table>");
 
-        var measured = r.Steps.Where(s => s.Cpu is not null && s.Count > 0).ToList();
+        var measured = CpuTable.Steps(r);
         if (measured.Count > 0)
         {
-            html.AppendLine($"<h2>CPU per answer, by process</h2><p>Microseconds of CPU per answer while each step ran, read from /proc ({E(CpuTable.Explanation)}).</p>");
+            html.AppendLine($"<h2>CPU per answer, by process</h2><p>{E(CpuTable.Caption)}</p>");
             html.AppendLine($"<table><tr><th>step</th><th>answers</th>{string.Concat(CpuTable.Columns.Select(c => $"<th>{E(c)}</th>"))}</tr>");
             foreach (var s in measured)
             {

@@ -122,14 +122,14 @@ public static class MarkdownReport
 
     private static void AppendCpu(StringBuilder md, RunResult r)
     {
-        var measured = r.Steps.Where(s => s.Cpu is not null && s.Count > 0).ToList();
+        var measured = CpuTable.Steps(r);
         if (measured.Count == 0)
         {
             return;
         }
         md.AppendLine("## CPU per answer, by process");
         md.AppendLine();
-        md.AppendLine($"Microseconds of CPU per answer while each step ran, read from /proc ({CpuTable.Explanation}).");
+        md.AppendLine(CpuTable.Caption);
         md.AppendLine();
         md.AppendLine($"| step | answers | {string.Join(" | ", CpuTable.Columns)} |");
         md.AppendLine($"| --- | ---: |{string.Concat(Enumerable.Repeat(" ---: |", CpuTable.Columns.Count))}");

@@ -27,6 +27,9 @@ public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> B
     /// <summary>What the machine spent besides the processes named: the kernel's own threads, other tenants, exited processes.</summary>
     public double Rest => Math.Max(0, MachineBusy - ByProcess.Values.Sum());
 
+    /// <summary>The named processes and the rest: the machine's busy time, or the processes' sum where ticks made that larger.</summary>
+    public double All => ByProcess.Values.Sum() + Rest;
+
     public static CpuUse operator +(CpuUse a, CpuUse b) => new(
         a.Wall + b.Wall,
         a.ByProcess.Keys.Union(b.ByProcess.Keys).ToDictionary(k => k, k => a.ByProcess.GetValueOrDefault(k) + b.ByProcess.GetValueOrDefault(k)),
