@@ -23,18 +23,15 @@ public sealed class AdmissionTokens(IOptions<AdmissionTokenOptions> options, Tim
         return (token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
     }
 
-    public async Task<(Admission? Admission, string? Error)> ValidateAsync(string? token)
+    public async ValueTask<(Admission? Admission, string? Error)> ValidateAsync(string? token)
     {
         var check = await codec.ValidateAsync(token);
-        if (check.Token is not { } jwt)
+        if (check.Token is not { } verified)
         {
             return (null, check.Error);
         }
-        var user = JwtCodec.Claim(jwt, "sub");
-        var campaign = JwtCodec.Claim(jwt, CampaignClaim);
-        var jti = JwtCodec.Claim(jwt, "jti");
-        return user is null || campaign is null || jti is null
-            ? (null, "The token lacks its user, campaign or id.")
-            : (new Admission(user, campaign, jti, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null);
+        return verified is { Subject: { } user, Campaign: { } campaign, TokenId: { } jti }
+            ? (new Admission(user, campaign, jti, verified.ExpiresAt), null)
+            : (null, "The token lacks its user, campaign or id.");
     }
 }

@@ -3,14 +3,31 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Shared.Tokens;
 
-public sealed record TokenCheck(JsonWebToken? Token, string? Error)
+/// <summary>The claims FlashSale's tokens carry, read from a token whose signature, algorithm, key and lifetime are checked.</summary>
+public sealed record VerifiedToken(string? Subject, string? Device, string? Campaign, string? TokenId, DateTimeOffset ExpiresAt);
+
+public sealed record TokenCheck(VerifiedToken? Token, string? Error)
 {
+    public static readonly TokenCheck Missing = Refused("No token.");
+    public static readonly TokenCheck Malformed = Refused("The token is malformed.");
+    public static readonly TokenCheck WrongAlgorithm = Refused("The token's algorithm is not accepted.");
+    public static readonly TokenCheck UnknownKid = Refused("The token's key id (kid) is not one we accept.");
+    public static readonly TokenCheck BadSignature = Refused("The token's signature is not valid.");
+    public static readonly TokenCheck Expired = Refused("The token has expired.");
+    public static readonly TokenCheck NoExpiry = Refused("The token is not valid: NoExpiration.");
+    public static readonly TokenCheck WrongAudience = Refused("The token is not valid: InvalidAudience.");
+    public static readonly TokenCheck WrongIssuer = Refused("The token is not valid: InvalidIssuer.");
+    public static readonly TokenCheck Unsupported = Refused("The token is not valid: it asks for a critical header extension.");
+
     public bool IsValid => Token is not null;
+
+    public static TokenCheck Refused(string error) => new(null, error);
 }
 
 /// <summary>
 /// Signs and checks JWTs against one key set (HS256 or ES256), with the algorithm pinned, the key picked by kid only,
-/// and the clock from TimeProvider.
+/// and the clock from TimeProvider. IdentityModel signs, and checks ES256 (where the curve's 135 µs dwarfs the rest);
+/// HS256 is checked by <see cref="Hs256Verifier"/>.
 /// </summary>
 public sealed class JwtCodec
 {
@@ -19,6 +36,7 @@ public sealed class JwtCodec
     private readonly SigningCredentials? signing;
     private readonly TokenValidationParameters validation;
     private readonly TimeSpan skew;
+    private readonly Hs256Verifier? hs256;
 
     public JwtCodec(TokenOptions options, TimeProvider time)
     {
@@ -41,6 +59,10 @@ public sealed class JwtCodec
             ClockSkew = skew,
             LifetimeValidator = IsAlive,
         };
+        if (Keys.Algorithm == TokenOptions.HS256)
+        {
+            hs256 = new Hs256Verifier(Keys.Keys.OfType<SymmetricSecurityKey>().Select(k => (k.KeyId, k.Key)), options.Issuer, options.Audience);
+        }
     }
 
     public TokenKeySet Keys { get; }
@@ -57,17 +79,25 @@ public sealed class JwtCodec
                 $"The current key '{Keys.Current.KeyId}' is a public key: this service can verify {Keys.Algorithm} tokens but not sign them."),
         });
 
-    public async Task<TokenCheck> ValidateAsync(string? token)
+    public ValueTask<TokenCheck> ValidateAsync(string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
-            return new TokenCheck(null, "No token.");
+            return ValueTask.FromResult(TokenCheck.Missing);
         }
+        return hs256 is not null ? ValueTask.FromResult(hs256.Verify(token, time.GetUtcNow(), skew)) : ValidateWithLibraryAsync(token);
+    }
+
+    private async ValueTask<TokenCheck> ValidateWithLibraryAsync(string token)
+    {
         var result = await handler.ValidateTokenAsync(token, validation);
         return result.IsValid && result.SecurityToken is JsonWebToken jwt
-            ? new TokenCheck(jwt, null)
-            : new TokenCheck(null, Describe(result.Exception));
+            ? new TokenCheck(new VerifiedToken(Claim(jwt, "sub"), Claim(jwt, "dev"), Claim(jwt, AdmissionTokens.CampaignClaim), Claim(jwt, "jti"), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null)
+            : TokenCheck.Refused(Describe(result.Exception));
     }
+
+    /// <summary>IdentityModel's verdict on an HS256 token too, for the tests that hold <see cref="Hs256Verifier"/> to it.</summary>
+    internal ValueTask<TokenCheck> ValidateWithLibraryForTestsAsync(string token) => ValidateWithLibraryAsync(token);
 
     private bool IsAlive(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters p)
     {
@@ -88,7 +118,7 @@ public sealed class JwtCodec
         _ => "The token is not valid: " + e.GetType().Name.Replace("SecurityToken", "", StringComparison.Ordinal).Replace("Exception", "", StringComparison.Ordinal) + ".",
     };
 
-    public static string? Claim(JsonWebToken token, string type) =>
+    private static string? Claim(JsonWebToken token, string type) =>
         token.TryGetPayloadValue<string>(type, out var value) ? value : null;
 
     public static IDictionary<string, object> Claims(params (string Type, object Value)[] claims) =>
