@@ -136,7 +136,7 @@ public static class JoinStorm
                 o.WarmupSeconds > 0
                     ? $"Before the measured phases, warm-up rounds of {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers, each on a campaign of its own, warmed the join and status paths: {warmedBy?.Describe()} (the warm-up steps; not in the ratios)."
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
-                "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks a session's signature once a minute per session).",
+                "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks the session's signature on every request: 1.6 µs, less than remembering it).",
                 $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",
                 queueLength == joinsOk ? "The queues hold exactly one member per 202." : $"The queues hold {Count(queueLength)} members for {Count(joinsOk)} 202s.",
             ],
