@@ -106,12 +106,14 @@ internal sealed class Hs256Verifier
                     reader.Read();
                     sawAlgorithm = true;
                     algorithm = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("HS256"u8);
+                    reader.Skip();
                 }
                 else if (reader.ValueTextEquals("kid"u8))
                 {
                     reader.Read();
                     sawKid = reader.TokenType == JsonTokenType.String;
                     key = sawKid ? KeyOf(ref reader) : -1;
+                    reader.Skip();
                 }
                 else if (reader.ValueTextEquals("crit"u8))
                 {
@@ -213,6 +215,7 @@ internal sealed class Hs256Verifier
                 else if (name.ValueTextEquals("iss"u8))
                 {
                     issuerMatches = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(issuer);
+                    reader.Skip();
                 }
                 else if (name.ValueTextEquals("aud"u8))
                 {

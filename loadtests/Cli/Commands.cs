@@ -1,6 +1,8 @@
 using FlashSale.LoadTests.Bench;
 using FlashSale.LoadTests.Campaign;
+using FlashSale.LoadTests.Http;
 using FlashSale.LoadTests.Report;
+using StackExchange.Redis;
 
 namespace FlashSale.LoadTests.Cli;
 
@@ -249,9 +251,10 @@ public static class Commands
         }
 
         RunResult result;
+        var target = Target.FromEnvironment();
         try
         {
-            result = await run(Target.FromEnvironment());
+            result = await run(target);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -269,6 +272,10 @@ public static class Commands
             await Console.Error.WriteLineAsync($"loadtests: {args.Scenario} failed: {e}");
             return 3;
         }
+        finally
+        {
+            await RetireCampaignsAsync(target);
+        }
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Render(result));
         if (result.ReportFolder is { } folder)
@@ -280,6 +287,21 @@ public static class Commands
             return 3;
         }
         return result.Passed ? 0 : 1;
+    }
+
+    private static async Task RetireCampaignsAsync(Target target)
+    {
+        try
+        {
+            if (await BenchCampaigns.RetireAsync(target, CancellationToken.None) is > 0 and var unlinked)
+            {
+                await Console.Error.WriteLineAsync($"loadtests: cancelled this run's campaigns and unlinked their {unlinked} queue keys from Redis");
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RedisException)
+        {
+            await Console.Error.WriteLineAsync($"loadtests: could not retire this run's campaigns: {e.Message}");
+        }
     }
 
     // Options are read (and so marked known) before the run starts, so a typo fails at once.

@@ -15,8 +15,10 @@ public sealed class AdminClient(HttpClient edge, string adminKey)
         {
             throw new InvalidOperationException($"Creating the campaign answered {(int)response.StatusCode}: {body}");
         }
-        return JsonSerializer.Deserialize(body, LoadJson.Default.CampaignCreated)?.Id
+        var id = JsonSerializer.Deserialize(body, LoadJson.Default.CampaignCreated)?.Id
             ?? throw new InvalidOperationException("The campaign was created but its id is missing: " + body);
+        BenchCampaigns.Record(id);
+        return id;
     }
 
     public async Task<CampaignMetrics?> MetricsAsync(string campaignId, CancellationToken ct)

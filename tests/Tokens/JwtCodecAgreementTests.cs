@@ -67,6 +67,8 @@ public sealed class JwtCodecAgreementTests
         yield return ("no alg", Sign("""{"kid":"k1"}""", Claims()), false);
         yield return ("no kid", Sign("""{"alg":"HS256"}""", Claims()), false);
         yield return ("unknown kid", Sign("""{"alg":"HS256","kid":"k9"}""", Claims()), false);
+        yield return ("alg as an object holding another alg", Sign("""{"alg":{"alg":"HS256"},"kid":"k1"}""", Claims()), false);
+        yield return ("issuer as an object holding the issuer", Sign(Header, Claims().Replace("\"iss\":\"flashsale-waitingroom\"", "\"iss\":{\"iss\":\"flashsale-waitingroom\"}")), false);
         yield return ("kid as a number", Sign("""{"alg":"HS256","kid":1}""", Claims()), false);
         yield return ("header not JSON", Sign("not json", Claims()), false);
         yield return ("payload not JSON, signed", Sign(Header, "not json"), false);

@@ -1,0 +1,38 @@
+using FlashSale.LoadTests.Cli;
+using FlashSale.LoadTests.Http;
+using FlashSale.Shared.Redis;
+using FlashSale.Tests.Infrastructure;
+
+namespace FlashSale.Tests.LoadTests;
+
+/// <summary>
+/// A run retires what it made: its campaigns cancelled, their queues gone from Redis, the campaign itself still
+/// there. In the real-clock collection, so no other run's campaigns are on the list when this one retires it.
+/// </summary>
+[Collection(RealClockCollection.Name)]
+public sealed class BenchCampaignsTests(RealClockSystem sys)
+{
+    [Fact]
+    public async Task Retire_CancelsTheRunsCampaigns_AndUnlinksTheirQueues()
+    {
+        var admin = new AdminClient(sys.Edge, FlashSaleSystem.AdminKey);
+        var campaign = await admin.CreateCampaignAsync(
+            new CreateCampaign("retire me", DateTimeOffset.UtcNow.AddMinutes(10), 600, 5, new CouponSpec("percent", 10), new AdmissionSpec(10, 120)),
+            CancellationToken.None);
+        await sys.JoinAsync(campaign, await sys.SessionAsync("bench-retire-1"));
+        var redis = sys.Redis.GetDatabase();
+        Assert.Equal(1, await redis.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+        var target = new Target(
+            [sys.EdgeUrl], FlashSaleSystem.AdminKey, FlashSaleSystem.CheckoutKey, FlashSaleSystem.Postgres, FlashSaleSystem.RedisConnection,
+            new SessionKey("test-session-1", FlashSaleSystem.SessionSecret), Path.GetTempPath());
+
+        var unlinked = await BenchCampaigns.RetireAsync(target, CancellationToken.None);
+
+        Assert.True(unlinked >= 2, $"unlinked {unlinked} keys; the queue and its seen marks were there");
+        Assert.False(await redis.KeyExistsAsync(RedisKeys.Queue(campaign)));
+        Assert.False(await redis.KeyExistsAsync(RedisKeys.Seen(campaign)));
+        var state = (await sys.Edge.GetFromJsonNodeAsync($"/api/campaigns/{campaign}"))["state"]!.GetValue<string>();
+        Assert.Equal("cancelled", state);
+        Assert.Equal(0, await BenchCampaigns.RetireAsync(target, CancellationToken.None));
+    }
+}
