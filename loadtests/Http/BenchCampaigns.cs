@@ -7,9 +7,9 @@ namespace FlashSale.LoadTests.Http;
 
 /// <summary>
 /// The campaigns a run created, retired when it ends: cancelled through Admin, so the edges stop ticking them, and
-/// their queues unlinked from Redis. Left behind, a join-storm's million queued shoppers made every RDB snapshot of the
-/// dev Redis a fork and 3 to 5 s of a core, once a minute, in the middle of the next run's measurements. The claims
-/// stay in PostgreSQL, and the campaigns stay listed in Admin.
+/// their queues and admission tokens unlinked from Redis. Left behind (a claim-storm's tokens live 15 minutes), they
+/// made every RDB snapshot of the dev Redis a fork and 3 to 5 s of a core, once a minute, in the middle of the next
+/// run's measurements. The claims stay in PostgreSQL, and the campaigns stay listed in Admin.
 /// </summary>
 public static class BenchCampaigns
 {
@@ -33,6 +33,7 @@ public static class BenchCampaigns
         var admin = new AdminClient(http, target.AdminKey);
         await using var mux = await ConnectionMultiplexer.ConnectAsync(target.Redis);
         var redis = mux.GetDatabase();
+        var server = mux.GetServers()[0];
         var unlinked = 0;
         foreach (var id in ids)
         {
@@ -42,6 +43,21 @@ public static class BenchCampaigns
             foreach (var key in new[] { RedisKeys.Queue(id), RedisKeys.Seen(id), RedisKeys.Active(id), RedisKeys.Lapsed(id) })
             {
                 unlinked += (int)await redis.ExecuteAsync("UNLINK", key);
+            }
+            // A campaign's keys share its hash tag, so one UNLINK may name many of them, also on a cluster.
+            var tokens = new List<object>();
+            await foreach (var key in server.KeysAsync(pattern: RedisKeys.Token(id, "*"), pageSize: 1000))
+            {
+                tokens.Add(key);
+                if (tokens.Count == 1000)
+                {
+                    unlinked += (int)await redis.ExecuteAsync("UNLINK", tokens.ToArray());
+                    tokens.Clear();
+                }
+            }
+            if (tokens.Count > 0)
+            {
+                unlinked += (int)await redis.ExecuteAsync("UNLINK", tokens.ToArray());
             }
         }
         return unlinked;
