@@ -295,7 +295,7 @@ public static class Commands
         {
             if (await BenchCampaigns.RetireAsync(target, CancellationToken.None) is > 0 and var unlinked)
             {
-                await Console.Error.WriteLineAsync($"loadtests: cancelled this run's campaigns and unlinked their {unlinked} queue keys from Redis");
+                await Console.Error.WriteLineAsync($"loadtests: cancelled this run's campaigns and unlinked {unlinked} of their Redis keys (queues, seen marks, admission tokens)");
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or RedisException)
