@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Redis;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FlashSale.Admin.Campaigns;
@@ -27,9 +28,15 @@ public sealed class CampaignPublisher(IConnectionMultiplexer redis, AdmissionCur
 /// a campaign whose Redis copy differs from a fresh read, made just before the write: a list read at the top of a
 /// long loop would otherwise overwrite a change (a cancel, a rate change) committed meanwhile with the old settings.
 /// </summary>
-public sealed class CampaignSync(CampaignStore store, CampaignPublisher publisher, IConnectionMultiplexer redis, TimeProvider time, ILogger<CampaignSync> log)
+public sealed class CampaignSync(
+    CampaignStore store, CampaignPublisher publisher, IConnectionMultiplexer redis, IOptions<AdminOptions> options, TimeProvider time, ILogger<CampaignSync> log)
     : BackgroundService
 {
+    private readonly TimeSpan retention = TimeSpan.FromMinutes(options.Value.QueueRetentionMinutes);
+
+    // Unlinked by this process already: after a restart each is unlinked once more, which costs Redis nothing.
+    private readonly HashSet<string> retired = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(15), time);
@@ -44,6 +51,10 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
                     if (listed.EndsAt <= now)
                     {
                         ended.Add(listed.Id);
+                        if (listed.EndsAt + retention <= now && !retired.Contains(listed.Id))
+                        {
+                            await RetireQueueAsync(listed.Id);
+                        }
                         continue;
                     }
                     var published = await redis.GetDatabase().StringGetAsync(RedisKeys.Campaign(listed.Id));
@@ -54,7 +65,7 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
                     }
                 }
                 // Every edge walks the index on each admission tick: ended campaigns leave it so that walk stays as
-                // short as the list of live and upcoming ones. Their own keys stay for the pages that still ask.
+                // short as the list of live and upcoming ones. Their records stay for the pages that still ask.
                 if (ended.Count > 0)
                 {
                     await redis.GetDatabase().SetRemoveAsync(RedisKeys.CampaignIndex, [.. ended]);
@@ -66,5 +77,18 @@ public sealed class CampaignSync(CampaignStore store, CampaignPublisher publishe
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// The bulk of an ended campaign's Redis: one entry per shopper who queued. Its record, cursor and claimed count
+    /// stay (small, and what a late page or the dashboard still reads); admission tokens expire by themselves.
+    /// </summary>
+    private async Task RetireQueueAsync(string id)
+    {
+        var db = redis.GetDatabase();
+        // UNLINK, not DEL: a queue of millions is freed by a background thread instead of blocking Redis. One command:
+        // the keys share the campaign's hash tag.
+        await db.ExecuteAsync("UNLINK", RedisKeys.Queue(id), RedisKeys.Seen(id), RedisKeys.Active(id), RedisKeys.Lapsed(id));
+        retired.Add(id);
     }
 }
