@@ -251,9 +251,10 @@ public static class Commands
         }
 
         RunResult result;
-        var target = Target.FromEnvironment();
+        Target? target = null;
         try
         {
+            target = Target.FromEnvironment();
             result = await run(target);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -274,7 +275,10 @@ public static class Commands
         }
         finally
         {
-            await RetireCampaignsAsync(target);
+            if (target is not null)
+            {
+                await RetireCampaignsAsync(target);
+            }
         }
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Render(result));
