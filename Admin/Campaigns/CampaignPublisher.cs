@@ -88,7 +88,7 @@ public sealed class CampaignSync(
         var db = redis.GetDatabase();
         // UNLINK, not DEL: a queue of millions is freed by a background thread instead of blocking Redis. One command:
         // the keys share the campaign's hash tag.
-        await db.ExecuteAsync("UNLINK", RedisKeys.Queue(id), RedisKeys.Seen(id), RedisKeys.Active(id), RedisKeys.Lapsed(id));
+        await db.ExecuteAsync("UNLINK", RedisKeys.PerShopper(id));
         retired.Add(id);
     }
 }

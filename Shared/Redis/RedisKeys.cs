@@ -30,4 +30,10 @@ public static class RedisKeys
     /// ":seen", the sorted set earlier builds kept there: a campaign left over from one must not fail on its type.
     /// </summary>
     public static string Seen(string id) => $"fs:{{{id}}}:seen-marks";
+
+    /// <summary>
+    /// The keys that grow with every shopper who queued (not the tokens, which expire with their turns): what goes
+    /// once a campaign is over. All carry the campaign's hash tag, so one UNLINK may name them all.
+    /// </summary>
+    public static object[] PerShopper(string id) => [Queue(id), Seen(id), Active(id), Lapsed(id)];
 }

@@ -68,6 +68,10 @@ public static class QueueMemory
 
         var empty = await setup.CreateCampaignAsync(stock: 1_000, rate: 1, startsInSeconds: 7200, durationSeconds: 3600, ct);
         var full = await setup.CreateCampaignAsync(stock: 1_000, rate: 1, startsInSeconds: 7200, durationSeconds: 3600, ct);
+        if (o.Keep)
+        {
+            BenchCampaigns.Keep(full);
+        }
         var fullKey = RedisKeys.Queue(full);
         var seenKey = RedisKeys.Seen(full);
         var notes = new List<string>();

@@ -13,17 +13,23 @@ namespace FlashSale.LoadTests.Http;
 /// </summary>
 public static class BenchCampaigns
 {
-    private static readonly ConcurrentQueue<string> Created = new();
+    private static readonly ConcurrentDictionary<string, bool> Created = new(StringComparer.Ordinal);
 
-    public static void Record(string campaignId) => Created.Enqueue(campaignId);
+    public static void Record(string campaignId) => Created.TryAdd(campaignId, true);
+
+    /// <summary>Leaves a campaign as it is when the run ends (queue-memory's <c>--keep</c>).</summary>
+    public static void Keep(string campaignId) => Created.TryRemove(campaignId, out _);
 
     /// <summary>Retires what this run created; answers how many queues went. Best effort: a run's result never depends on it.</summary>
     public static async Task<int> RetireAsync(Target target, CancellationToken ct)
     {
         var ids = new List<string>();
-        while (Created.TryDequeue(out var id))
+        foreach (var id in Created.Keys)
         {
-            ids.Add(id);
+            if (Created.TryRemove(id, out _))
+            {
+                ids.Add(id);
+            }
         }
         if (ids.Count == 0)
         {
@@ -40,11 +46,8 @@ public static class BenchCampaigns
             // An ended campaign cannot be cancelled any more (409); its queue goes all the same.
             await admin.CancelAsync(id, ct);
             // UNLINK, not DEL: a queue of millions is freed by a background thread instead of blocking Redis for seconds.
-            foreach (var key in new[] { RedisKeys.Queue(id), RedisKeys.Seen(id), RedisKeys.Active(id), RedisKeys.Lapsed(id) })
-            {
-                unlinked += (int)await redis.ExecuteAsync("UNLINK", key);
-            }
             // A campaign's keys share its hash tag, so one UNLINK may name many of them, also on a cluster.
+            unlinked += (int)await redis.ExecuteAsync("UNLINK", RedisKeys.PerShopper(id));
             var tokens = new List<object>();
             await foreach (var key in server.KeysAsync(pattern: RedisKeys.Token(id, "*"), pageSize: 1000))
             {
