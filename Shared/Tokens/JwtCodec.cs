@@ -93,7 +93,7 @@ public sealed class JwtCodec
         var result = await handler.ValidateTokenAsync(token, validation);
         return result.IsValid && result.SecurityToken is JsonWebToken jwt
             ? new TokenCheck(new VerifiedToken(Claim(jwt, "sub"), Claim(jwt, "dev"), Claim(jwt, AdmissionTokens.CampaignClaim), Claim(jwt, "jti"), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null)
-            : TokenCheck.Refused(Describe(result.Exception));
+            : Describe(result.Exception);
     }
 
     /// <summary>IdentityModel's verdict on an HS256 token too, for the tests that hold <see cref="Hs256Verifier"/> to it.</summary>
@@ -107,15 +107,19 @@ public sealed class JwtCodec
         return expires is { } exp && exp.ToUniversalTime() > now - skew && (notBefore is not { } nbf || nbf.ToUniversalTime() <= now + skew);
     }
 
-    private static string Describe(Exception? e) => e switch
+    /// <summary>The library's refusal in the words <see cref="Hs256Verifier"/> uses for the same one.</summary>
+    private static TokenCheck Describe(Exception? e) => e switch
     {
-        SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException => "The token has expired.",
-        SecurityTokenSignatureKeyNotFoundException => "The token's key id (kid) is not one we accept.",
-        SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
-        SecurityTokenInvalidAlgorithmException => "The token's algorithm is not accepted.",
-        SecurityTokenMalformedException => "The token is malformed.",
-        null => "The token is not valid.",
-        _ => "The token is not valid: " + e.GetType().Name.Replace("SecurityToken", "", StringComparison.Ordinal).Replace("Exception", "", StringComparison.Ordinal) + ".",
+        SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException => TokenCheck.Expired,
+        SecurityTokenSignatureKeyNotFoundException => TokenCheck.UnknownKid,
+        SecurityTokenInvalidSignatureException => TokenCheck.BadSignature,
+        SecurityTokenInvalidAlgorithmException => TokenCheck.WrongAlgorithm,
+        SecurityTokenMalformedException => TokenCheck.Malformed,
+        SecurityTokenNoExpirationException => TokenCheck.NoExpiry,
+        SecurityTokenInvalidAudienceException => TokenCheck.WrongAudience,
+        SecurityTokenInvalidIssuerException => TokenCheck.WrongIssuer,
+        null => TokenCheck.Refused("The token is not valid."),
+        _ => TokenCheck.Refused("The token is not valid: " + e.GetType().Name.Replace("SecurityToken", "", StringComparison.Ordinal).Replace("Exception", "", StringComparison.Ordinal) + "."),
     };
 
     private static string? Claim(JsonWebToken token, string type) =>
