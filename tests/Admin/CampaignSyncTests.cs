@@ -38,8 +38,8 @@ public sealed class CampaignSyncTests(FlashSaleSystem sys)
         var redis = sys.Redis.GetDatabase();
         Assert.Equal(1, await redis.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
 
-        // Ended, and a sync has seen it so (it left the index), but within the hour of retention: the queue stays.
-        sys.Clock.Advance(TimeSpan.FromMinutes(30));
+        // Ended, and a sync has seen it so (it left the index), but within the retention: the queue stays.
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
         await Poll.UntilAsync(async () =>
         {
             var inIndex = await redis.SetContainsAsync(RedisKeys.CampaignIndex, campaign);
@@ -51,7 +51,7 @@ public sealed class CampaignSyncTests(FlashSaleSystem sys)
         }, inIndex => !inIndex);
         Assert.True(await redis.KeyExistsAsync(RedisKeys.Queue(campaign)));
 
-        sys.Clock.Advance(TimeSpan.FromMinutes(35));
+        sys.Clock.Advance(TimeSpan.FromMinutes(FlashSaleSystem.QueueRetentionMinutes));
         var queued = await Poll.UntilAsync(async () =>
         {
             var exists = await redis.KeyExistsAsync(RedisKeys.Queue(campaign));

@@ -16,6 +16,9 @@ namespace FlashSale.Tests.Infrastructure;
 public class FlashSaleSystem : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key";
+
+    /// <summary>Short, so a test of the retention moves the shared clock minutes rather than the default hour.</summary>
+    public const int QueueRetentionMinutes = 3;
     public const string CheckoutKey = "test-checkout-key";
     public const string AdmissionSecret = "test-admission-secret-0123456789-abcdefghij";
     /// <summary>The key of kid test-0, the one test-1 replaced: still in the set, so tokens it signed stay valid.</summary>
@@ -78,6 +81,7 @@ public class FlashSaleSystem : IAsyncLifetime
         "--Tokens:Session:Keys:0:Kid=test-session-1",
         $"--Tokens:Session:Keys:0:Secret={SessionSecret}",
         $"--Admin:ApiKey={AdminKey}",
+        $"--Admin:QueueRetentionMinutes={QueueRetentionMinutes}",
         $"--ClaimApi:CheckoutApiKey={CheckoutKey}",
         "--Logging:LogLevel:Default=Warning",
     ];
