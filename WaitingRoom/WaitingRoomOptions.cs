@@ -15,6 +15,13 @@ public sealed class WaitingRoomOptions
     [Range(50, 60000)]
     public int CampaignCacheMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// Pre-queue members this edge remembers (about 20 bytes each), over all campaigns, so their polls before the start
+    /// need no Redis; beyond it polls go to Redis as before. 0 turns the cache off.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public long PrequeueCacheMembers { get; set; } = 2_000_000;
+
     /// <summary>Lifetime of the sessions the Development-only session endpoint hands out.</summary>
     [Range(60, 86400)]
     public int DevSessionTtlSeconds { get; set; } = 3600;

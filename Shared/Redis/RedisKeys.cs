@@ -9,6 +9,9 @@ public static class RedisKeys
     public const string CampaignIndex = "fs:campaigns";
     public const string EventsChannel = "fs:events";
 
+    /// <summary>Shoppers who left a queue, announced by the edge that saw them go to the others (see QueueLeaves).</summary>
+    public const string LeavesChannel = "fs:leaves";
+
     public static string Campaign(string id) => $"fs:{{{id}}}:campaign";
     public static string Queue(string id) => $"fs:{{{id}}}:queue";
     public static string Admission(string id) => $"fs:{{{id}}}:admission";

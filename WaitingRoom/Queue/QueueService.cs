@@ -5,6 +5,7 @@ using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Redis;
 using FlashSale.Shared.Tokens;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FlashSale.WaitingRoom.Queue;
@@ -18,7 +19,7 @@ public sealed record QueueStatusResponse(
     DateTimeOffset? TokenExpiresAt = null);
 
 /// <summary>Joining and reading a place in one campaign's queue.</summary>
-public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time)
+public sealed class QueueService
 {
     // The key of a campaign's pre-queue permutation, if this edge is the first to need one: whoever writes it first
     // wins, and it never leaves Redis, so nobody can work out from their join time where they will stand.
@@ -30,7 +31,32 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
 
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> joins = new();
     private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> polls = new();
-    private readonly OncePer idleDrops = new(TimeSpan.FromMinutes(1), time);
+    private readonly OncePer idleDrops;
+    private readonly IConnectionMultiplexer redis;
+    private readonly AdmissionTokens tokens;
+    private readonly TimeProvider time;
+    private readonly PrequeueMembers prequeue;
+
+    public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options)
+    {
+        this.redis = redis;
+        this.tokens = tokens;
+        this.time = time;
+        idleDrops = new OncePer(TimeSpan.FromMinutes(1), time);
+        prequeue = new PrequeueMembers(options.Value.PrequeueCacheMembers, time);
+        redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>
+        {
+            if (QueueLeaves.TryParse(message, out var campaignId, out var member))
+            {
+                prequeue.Remove(campaignId, member);
+            }
+        });
+        // Leaves announced while the subscription was down went unheard: what this edge knew may be stale.
+        redis.ConnectionRestored += (_, _) => prequeue.Clear();
+    }
+
+    /// <summary>Pre-queue members this edge answers for from memory; for tests.</summary>
+    internal PrequeueMembers Prequeue => prequeue;
 
     /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
     private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
@@ -41,9 +67,26 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         DropIdleBatchersWhenDue();
         var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
-        var (result, asSent, at) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));
+        var member = QueueMember.Of(userId);
+        // After the start nobody is "prequeue", so there is nothing to remember.
+        var ticket = campaign.StateAt(time.GetUtcNow()) == CampaignState.Scheduled ? prequeue.Watch(campaign.Id) : (PrequeueMembers.Ticket?)null;
+        var (result, asSent, at) = await batcher.SendAsync((campaign, member));
         var rank = (long)result[0];
-        return rank < 0 ? null : Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+        if (rank < 0)
+        {
+            return null;
+        }
+        return Remember(asSent, member, ticket, Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null));
+    }
+
+    /// <summary>An answer that found the member in the pre-queue: polls until the start are answered from memory.</summary>
+    private QueueStatusResponse Remember(Campaign campaign, string member, PrequeueMembers.Ticket? ticket, QueueStatusResponse status)
+    {
+        if (status.Status == "prequeue" && ticket is { } asked)
+        {
+            prequeue.Add(asked, member, campaign.StartsAt);
+        }
+        return status;
     }
 
     /// <summary>
@@ -74,6 +117,7 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
         {
             DropIdle(joins);
             DropIdle(polls);
+            prequeue.DropStartedOrIdle();
         }
     }
 
@@ -92,15 +136,43 @@ public sealed class QueueService(IConnectionMultiplexer redis, AdmissionTokens t
     internal int BatcherCount => joins.Count + polls.Count;
 
     /// <summary>Gives up a place (or an open turn, which goes to the next in line). False when not in the queue.</summary>
-    public async Task<bool> LeaveAsync(Campaign campaign, string userId) =>
-        (long)await QueueScripts.LeaveAsync(redis.GetDatabase(), campaign.Id, QueueMember.Of(userId)) == 1;
+    public async Task<bool> LeaveAsync(Campaign campaign, string userId)
+    {
+        var member = QueueMember.Of(userId);
+        if ((long)await QueueScripts.LeaveAsync(redis.GetDatabase(), campaign.Id, member) != 1)
+        {
+            return false;
+        }
+        prequeue.Remove(campaign.Id, member);
+        // Every edge hears it, this one too (harmlessly): the others may be answering this shopper's polls from memory.
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), QueueLeaves.Format(campaign.Id, member));
+        return true;
+    }
 
     public async Task<QueueStatusResponse> StatusAsync(Campaign campaign, string userId)
     {
         DropIdleBatchersWhenDue();
+        var member = QueueMember.Of(userId);
+        var asked = time.GetUtcNow();
+        if (campaign.StateAt(asked) != CampaignState.Scheduled)
+        {
+            return await ReadStatusAsync(campaign, userId, member);
+        }
+        if (prequeue.Contains(campaign.Id, member))
+        {
+            // All Redis would say before the start is "still in line", and only a leave changes that.
+            return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
+        }
+        var ticket = prequeue.Watch(campaign.Id);
+        var status = await ReadStatusAsync(campaign, userId, member);
+        return Remember(campaign, member, ticket, status);
+    }
+
+    private async Task<QueueStatusResponse> ReadStatusAsync(Campaign campaign, string userId, string member)
+    {
         var batcher = polls.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds())));
-        (var parts, campaign, var now) = await batcher.SendAsync((campaign, QueueMember.Of(userId)));
+        (var parts, campaign, var now) = await batcher.SendAsync((campaign, member));
         if ((long)parts[0] < 0)
         {
             // Out of line (never joined, gave up, or a lapsed turn): after a sell-out the truthful answer is still sold out.

@@ -97,11 +97,19 @@ public class FlashSaleSystem : IAsyncLifetime
         {
             ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(Args(edge: false, $"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}"), UseClock)));
         }
-        EdgeUrl = await StartAsync(WaitingRoomApp.Create(
-            Args(edge: true, [$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
-            UseClock));
+        var edge = NewEdge();
+        EdgeUrl = await StartAsync(edge);
+        EdgeServices = edge.Services;
         Edge = NewClient();
     }
+
+    /// <summary>The services of the edge behind <see cref="EdgeUrl"/>.</summary>
+    public IServiceProvider EdgeServices { get; private set; } = null!;
+
+    /// <summary>An edge in front of this system's Admin and ClaimApi instances, on its clock; not started.</summary>
+    public WebApplication NewEdge() => WaitingRoomApp.Create(
+        Args(edge: true, [$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
+        UseClock);
 
     public HttpClient NewClient() =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })

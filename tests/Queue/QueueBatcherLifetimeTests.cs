@@ -1,6 +1,7 @@
 using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Tokens;
 using FlashSale.Tests.Infrastructure;
+using FlashSale.WaitingRoom;
 using FlashSale.WaitingRoom.Queue;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -15,7 +16,9 @@ public sealed class QueueBatcherLifetimeTests(FlashSaleSystem sys)
     public async Task QuietCampaignsBatchers_AreDroppedAfterAMinute_AndABusyCampaignStillJoins()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var queue = new QueueService(sys.Redis, new AdmissionTokens(Options.Create(Mint.Options()), clock), clock);
+        // Without the pre-queue cache, so the polls below go to Redis through a batcher.
+        var queue = new QueueService(sys.Redis, new AdmissionTokens(Options.Create(Mint.Options()), clock), clock,
+            Options.Create(new WaitingRoomOptions { PrequeueCacheMembers = 0 }));
         var first = Scheduled(clock);
         var second = Scheduled(clock);
 

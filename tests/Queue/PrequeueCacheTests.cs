@@ -1,0 +1,91 @@
+using System.Net;
+using FlashSale.Shared.Redis;
+using FlashSale.Tests.Infrastructure;
+using FlashSale.WaitingRoom.Queue;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FlashSale.Tests.Queue;
+
+/// <summary>
+/// Before the start the edge answers the polls of shoppers it knows to be in line from memory; a leave, on this edge or
+/// another, is seen by the next poll, and after the start polls read their positions from Redis again.
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class PrequeueCacheTests(FlashSaleSystem sys)
+{
+    private PrequeueMembers Prequeue => sys.EdgeServices.GetRequiredService<QueueService>().Prequeue;
+
+    [Fact]
+    public async Task Poll_BeforeTheStart_IsAnsweredByTheEdge_AfterTheStartTheRankComesFromRedis()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
+        var session = await sys.SessionAsync($"pq-{campaign}");
+        await sys.JoinAsync(campaign, session);
+
+        Assert.True(Prequeue.Contains(campaign, QueueMember.Of($"pq-{campaign}")));
+        var before = await sys.QueueStatusAsync(campaign, session);
+        Assert.Equal("prequeue", before["status"]!.GetValue<string>());
+        Assert.Equal(60, before["etaSeconds"]!.GetValue<double>(), 0.5);
+
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        var after = await sys.QueueStatusAsync(campaign, session);
+        Assert.Contains(after["status"]!.GetValue<string>(), new[] { "waiting", "admitted" });
+        Assert.Equal(1, after["rank"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Leave_OnThisEdge_TheNextPollIsNotInQueue_AndARejoinIsRememberedAgain()
+    {
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
+        var user = $"pq-leave-{campaign}";
+        var session = await sys.SessionAsync(user);
+        await sys.JoinAsync(campaign, session);
+        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await sys.Edge.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", session)).StatusCode);
+
+        Assert.False(Prequeue.Contains(campaign, QueueMember.Of(user)));
+        Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        await sys.JoinAsync(campaign, session);
+        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
+    }
+
+    [Fact]
+    public async Task Leave_OnAnotherEdge_ReachesThisEdgesPollsWithinASecond()
+    {
+        await using var other = sys.NewEdge();
+        await other.StartAsync();
+        try
+        {
+            await LeaveThroughAsync(new Uri(other.Urls.First().TrimEnd('/') + "/"));
+        }
+        finally
+        {
+            await other.StopAsync();
+        }
+    }
+
+    private async Task LeaveThroughAsync(Uri otherEdge)
+    {
+        using var otherClient = new HttpClient { BaseAddress = otherEdge };
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
+        var user = $"pq-other-{campaign}";
+        var session = await sys.SessionAsync(user);
+        await sys.JoinAsync(campaign, session);
+        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await otherClient.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", session)).StatusCode);
+
+        // Pub/sub is real time, not the test's clock: wait on the wall clock, a second at most.
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        string status;
+        while ((status = (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>()) == "prequeue" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal("not-in-queue", status);
+        Assert.False(Prequeue.Contains(campaign, QueueMember.Of(user)));
+    }
+}
