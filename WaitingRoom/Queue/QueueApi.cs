@@ -11,6 +11,8 @@ public static class QueueApi
     public static RouteGroupBuilder MapQueue(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/campaigns/{id}/queue");
+        // Made now rather than by the first request, which comes in a storm: it subscribes to the other edges' leaves.
+        _ = app.ServiceProvider.GetRequiredService<QueueService>();
 
         group.MapPost("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, QueueService queue, TimeProvider time) =>
         {

@@ -36,6 +36,7 @@ public sealed class QueueService
     private readonly AdmissionTokens tokens;
     private readonly TimeProvider time;
     private readonly PrequeueMembers prequeue;
+    private readonly Task leavesHeard;
 
     public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options)
     {
@@ -44,7 +45,9 @@ public sealed class QueueService
         this.time = time;
         idleDrops = new OncePer(TimeSpan.FromMinutes(1), time);
         prequeue = new PrequeueMembers(options.Value.PrequeueCacheMembers, time);
-        redis.GetSubscriber().Subscribe(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>
+        // Asynchronously: this service is made by the first queue request, in a storm, and a blocking SUBSCRIBE there
+        // starved the thread pool that Redis's reader needs. Until the subscription stands nothing is remembered.
+        leavesHeard = redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>
         {
             if (QueueLeaves.TryParse(message, out var campaignId, out var member))
             {
@@ -54,6 +57,9 @@ public sealed class QueueService
         // Leaves announced while the subscription was down went unheard: what this edge knew may be stale.
         redis.ConnectionRestored += (_, _) => prequeue.Clear();
     }
+
+    /// <summary>Done once this edge hears the other edges' leaves; for tests.</summary>
+    internal Task LeavesHeard => leavesHeard;
 
     /// <summary>Pre-queue members this edge answers for from memory; for tests.</summary>
     internal PrequeueMembers Prequeue => prequeue;
@@ -82,7 +88,7 @@ public sealed class QueueService
     /// <summary>An answer that found the member in the pre-queue: polls until the start are answered from memory.</summary>
     private QueueStatusResponse Remember(Campaign campaign, string member, PrequeueMembers.Ticket? ticket, QueueStatusResponse status)
     {
-        if (status.Status == "prequeue" && ticket is { } asked)
+        if (status.Status == "prequeue" && ticket is { } asked && leavesHeard.IsCompletedSuccessfully)
         {
             prequeue.Add(asked, member, campaign.StartsAt);
         }

@@ -13,11 +13,13 @@ namespace FlashSale.Tests.Queue;
 [Collection(SystemCollection.Name)]
 public sealed class PrequeueCacheTests(FlashSaleSystem sys)
 {
-    private PrequeueMembers Prequeue => sys.EdgeServices.GetRequiredService<QueueService>().Prequeue;
+    private QueueService Queue => sys.EdgeServices.GetRequiredService<QueueService>();
+    private PrequeueMembers Prequeue => Queue.Prequeue;
 
     [Fact]
     public async Task Poll_BeforeTheStart_IsAnsweredByTheEdge_AfterTheStartTheRankComesFromRedis()
     {
+        await Queue.LeavesHeard;
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
         var session = await sys.SessionAsync($"pq-{campaign}");
         await sys.JoinAsync(campaign, session);
@@ -36,6 +38,7 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     [Fact]
     public async Task Leave_OnThisEdge_TheNextPollIsNotInQueue_AndARejoinIsRememberedAgain()
     {
+        await Queue.LeavesHeard;
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
         var user = $"pq-leave-{campaign}";
         var session = await sys.SessionAsync(user);
@@ -69,6 +72,7 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     private async Task LeaveThroughAsync(Uri otherEdge)
     {
         using var otherClient = new HttpClient { BaseAddress = otherEdge };
+        await Queue.LeavesHeard;
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
         var user = $"pq-other-{campaign}";
         var session = await sys.SessionAsync(user);
