@@ -11,8 +11,10 @@ public static class QueueApi
     public static RouteGroupBuilder MapQueue(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/campaigns/{id}/queue");
-        // Made now rather than by the first request, which comes in a storm: it subscribes to the other edges' leaves.
-        _ = app.ServiceProvider.GetRequiredService<QueueService>();
+        // Made at startup rather than by the first request, which comes in a storm: it subscribes to the other edges'
+        // leaves. Not before the start, whose option checks must be what refuses a bad configuration.
+        var services = app.ServiceProvider;
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => services.GetRequiredService<QueueService>());
 
         group.MapPost("/", async (string id, HttpContext http, SessionTokens sessions, CampaignCache cache, QueueService queue, TimeProvider time) =>
         {
@@ -33,7 +35,7 @@ public static class QueueApi
                     return Problem.NotLive("The campaign has ended.");
             }
             return await queue.JoinAsync(campaign, session.UserId) is { } joined
-                ? TypedResults.Accepted($"/api/campaigns/{id}/queue", joined)
+                ? QueueAnswer.Accepted($"/api/campaigns/{id}/queue", joined)
                 : Problem.SoldOut("Every unit of this campaign has been claimed.");
         });
 
@@ -45,7 +47,7 @@ public static class QueueApi
                 return refusal!;
             }
             return await cache.GetAsync(id) is { } campaign
-                ? Results.Ok(await queue.StatusAsync(campaign, session.UserId))
+                ? QueueAnswer.Ok(await queue.StatusAsync(campaign, session.UserId))
                 : Problem.NotFound($"No campaign '{id}'.");
         });
 
