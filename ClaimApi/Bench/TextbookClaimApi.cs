@@ -1,5 +1,6 @@
 using Dapper;
 using FlashSale.ClaimApi.Claims;
+using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using FlashSale.Shared.Tokens;
 using Npgsql;
@@ -44,7 +45,9 @@ public static class TextbookClaimApi
                     "insert into bench_textbook_claims (run_id, user_id, coupon_code) values (@id, @user, @code) returning claimed_at",
                     new { id, user = admission.UserId, code }, tx);
                 await tx.CommitAsync();
-                return TypedResults.Created((string?)null, new ClaimResponse(code, id, admission.UserId, new DateTimeOffset(claimedAt, TimeSpan.Zero), null));
+                // Answered as ours is, so the comparison is of the claim paths, not of JSON writers.
+                return new JsonAnswer<ClaimResponse>(new ClaimResponse(code, id, admission.UserId, new DateTimeOffset(claimedAt, TimeSpan.Zero), null),
+                    ClaimJson.Default.ClaimResponse, StatusCodes.Status201Created);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {

@@ -1,6 +1,7 @@
 using FlashSale.ClaimApi.Inventory;
 using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Data;
+using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using FlashSale.Shared.Tokens;
 using Microsoft.Extensions.Options;
@@ -60,7 +61,7 @@ public static class ClaimsApi
             }
             // A winner asking again after the last unit went still gets their own coupon back.
             return stock.HolderOf(admission.UserId) is { } held
-                ? TypedResults.Ok(held)
+                ? JsonAnswer.Ok(held, ClaimJson.Default.ClaimResponse)
                 : Problem.SoldOut("Every unit of this campaign has been claimed.");
         }
 
@@ -87,8 +88,8 @@ public static class ClaimsApi
         }
         return outcome switch
         {
-            { Created: { } created } => TypedResults.Created($"/api/coupons/{created.CouponCode}", created),
-            { Existing: { } existing } => TypedResults.Ok(existing),
+            { Created: { } created } => JsonAnswer.Created($"/api/coupons/{created.CouponCode}", created, ClaimJson.Default.ClaimResponse),
+            { Existing: { } existing } => JsonAnswer.Ok(existing, ClaimJson.Default.ClaimResponse),
             { Cancelled: true } => Problem.NotLive("The campaign has been cancelled."),
             _ => Problem.Overloaded("The claim could not be written; nothing was saved.", RetrySoon),
         };

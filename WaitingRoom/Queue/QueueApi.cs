@@ -1,4 +1,5 @@
 using FlashSale.Shared.Campaigns;
+using FlashSale.Shared.Hosting;
 using FlashSale.Shared.Problems;
 using FlashSale.Shared.Tokens;
 using FlashSale.WaitingRoom.Campaigns;
@@ -35,7 +36,7 @@ public static class QueueApi
                     return Problem.NotLive("The campaign has ended.");
             }
             return await queue.JoinAsync(campaign, session.UserId) is { } joined
-                ? QueueAnswer.Accepted($"/api/campaigns/{id}/queue", joined)
+                ? JsonAnswer.Accepted($"/api/campaigns/{id}/queue", joined, QueueJson.Default.QueueStatusResponse)
                 : Problem.SoldOut("Every unit of this campaign has been claimed.");
         });
 
@@ -47,7 +48,7 @@ public static class QueueApi
                 return refusal!;
             }
             return await cache.GetAsync(id) is { } campaign
-                ? QueueAnswer.Ok(await queue.StatusAsync(campaign, session.UserId))
+                ? JsonAnswer.Ok(await queue.StatusAsync(campaign, session.UserId), QueueJson.Default.QueueStatusResponse)
                 : Problem.NotFound($"No campaign '{id}'.");
         });
 
