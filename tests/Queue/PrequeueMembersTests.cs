@@ -92,4 +92,25 @@ public sealed class PrequeueMembersTests
         Assert.False(members.Contains("c1", Ann));
         Assert.Equal(0, members.Count);
     }
+
+    [Fact]
+    public async Task AddRacingALeave_FromManyThreads_TheLeaverIsNeverLeftBehind()
+    {
+        var members = new PrequeueMembers(1_000_000, clock);
+        var startsAt = clock.GetUtcNow().AddMinutes(5);
+        var users = Enumerable.Range(0, 20_000).Select(i => QueueMember.Of($"racer-{i}")).ToArray();
+
+        // Each poll asked Redis before its shopper's leave went through, so whichever of its add and the leave runs
+        // first on the edge, the shopper must not be remembered as in line.
+        await Parallel.ForEachAsync(users, async (member, _) =>
+        {
+            var asked = members.Watch("c1");
+            var add = Task.Run(() => members.Add(asked, member, startsAt));
+            var leave = Task.Run(() => members.Remove("c1", member));
+            await Task.WhenAll(add, leave);
+        });
+
+        Assert.DoesNotContain(users, member => members.Contains("c1", member));
+        Assert.Equal(0, members.Count);
+    }
 }
