@@ -74,8 +74,16 @@ public sealed class QueueService
         var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
         var member = QueueMember.Of(userId);
+        var asked = time.GetUtcNow();
+        var preStart = campaign.StateAt(asked) == CampaignState.Scheduled;
+        if (preStart && prequeue.Contains(campaign.Id, member))
+        {
+            // A reload of the page before the start: joining again changes nothing (the place stays, and a seen mark
+            // before the start counts from the start), so the answer is the same "prequeue" without Redis.
+            return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
+        }
         // After the start nobody is "prequeue", so there is nothing to remember.
-        var ticket = campaign.StateAt(time.GetUtcNow()) == CampaignState.Scheduled ? prequeue.Watch(campaign.Id) : (PrequeueMembers.Ticket?)null;
+        var ticket = preStart ? prequeue.Watch(campaign.Id) : (PrequeueMembers.Ticket?)null;
         var (result, asSent, at) = await batcher.SendAsync((campaign, member));
         var rank = (long)result[0];
         if (rank < 0)

@@ -36,6 +36,33 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task Rejoin_BeforeTheStart_AnswersPrequeueAndKeepsThePlace_AfterTheStartTheSameRank()
+    {
+        await Queue.LeavesHeard;
+        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
+        var sessions = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            sessions.Add(await sys.SessionAsync($"pq-rejoin-{i}-{campaign}"));
+            await sys.JoinAsync(campaign, sessions[^1]);
+        }
+
+        var again = await sys.JoinAsync(campaign, sessions[1]);
+
+        Assert.Equal("prequeue", again["status"]!.GetValue<string>());
+        Assert.Equal(3, await sys.Redis.GetDatabase().SortedSetLengthAsync(RedisKeys.Queue(campaign)));
+        sys.Clock.Advance(TimeSpan.FromSeconds(61));
+        var ranks = new List<long>();
+        foreach (var session in sessions)
+        {
+            ranks.Add((await sys.QueueStatusAsync(campaign, session))["rank"]!.GetValue<long>());
+        }
+        Assert.Equal([1L, 2L, 3L], ranks.Order());
+        // After the start a join reads its place from Redis: the same rank, not a new one at the back.
+        Assert.Equal(ranks[1], (await sys.JoinAsync(campaign, sessions[1]))["rank"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Leave_OnThisEdge_TheNextPollIsNotInQueue_AndARejoinIsRememberedAgain()
     {
         await Queue.LeavesHeard;
@@ -49,7 +76,9 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
 
         Assert.False(Prequeue.Contains(campaign, QueueMember.Of(user)));
         Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        // Back in line after leaving: Redis has the member again, not just this edge's memory.
         await sys.JoinAsync(campaign, session);
+        Assert.NotNull(await sys.Redis.GetDatabase().SortedSetScoreAsync(RedisKeys.Queue(campaign), QueueMember.Of(user)));
         Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
         Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
     }
