@@ -80,7 +80,7 @@ public sealed class QueueService
         {
             // A reload of the page before the start: joining again changes nothing (the place stays, and a seen mark
             // before the start counts from the start), so the answer is the same "prequeue" without Redis.
-            return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
+            return InLineBeforeTheStart(campaign, asked);
         }
         // After the start nobody is "prequeue", so there is nothing to remember.
         var ticket = preStart ? prequeue.Watch(campaign.Id) : (PrequeueMembers.Ticket?)null;
@@ -92,6 +92,10 @@ public sealed class QueueService
         }
         return Remember(asSent, member, ticket, Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null));
     }
+
+    /// <summary>What Redis would answer a member of the pre-queue, described at <paramref name="now"/>.</summary>
+    private static QueueStatusResponse InLineBeforeTheStart(Campaign campaign, DateTimeOffset now) =>
+        Describe(campaign, now, 0, 0, closed: false, token: null, deadline: null);
 
     /// <summary>An answer that found the member in the pre-queue: polls until the start are answered from memory.</summary>
     private QueueStatusResponse Remember(Campaign campaign, string member, PrequeueMembers.Ticket? ticket, QueueStatusResponse status)
@@ -175,7 +179,7 @@ public sealed class QueueService
         if (prequeue.Contains(campaign.Id, member))
         {
             // All Redis would say before the start is "still in line", and only a leave changes that.
-            return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
+            return InLineBeforeTheStart(campaign, asked);
         }
         var ticket = prequeue.Watch(campaign.Id);
         var status = await ReadStatusAsync(campaign, userId, member);
