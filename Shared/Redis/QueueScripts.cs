@@ -61,7 +61,7 @@ public static class QueueScripts
             end
             seen[#seen + 1] = index
             -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
-            answers[#answers + 1] = { postStart and redis.call('ZRANK', @queue, user) or 0, tostring(served), closed, claimed }
+            answers[#answers + 1] = { postStart and redis.call('ZRANK', @queue, user) or 0, shown(served), closed, claimed }
         end
         end)
         if joins ~= joinsBefore then redis.call('HSET', @adm, 'joins', tostring(joins)) end
@@ -107,7 +107,7 @@ public static class QueueScripts
             if not score or (anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1) then
                 answers[#answers + 1] = { -1, '0', closed }
             elseif preStart then
-                answers[#answers + 1] = { 0, tostring(served), closed, '', '' }
+                answers[#answers + 1] = { 0, shown(served), closed, '', '' }
             else
                 local rank = redis.call('ZRANK', @queue, user)
                 local index = indexOf(score, h[3] or '')
@@ -121,11 +121,11 @@ public static class QueueScripts
                         markSeen(@seen, index, now)
                     end
                     if rank < math.floor(served) then
-                        answers[#answers + 1] = { rank, tostring(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
+                        answers[#answers + 1] = { rank, shown(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
                             redis.call('ZSCORE', @active, user) or '' }
                     else
                         -- Still waiting: a token and a turn only ever come with admission.
-                        answers[#answers + 1] = { rank, tostring(served), closed, '', '' }
+                        answers[#answers + 1] = { rank, shown(served), closed, '', '' }
                     end
                 end
             end
