@@ -9,7 +9,10 @@ public static class ProxyRoutes
     public static IServiceCollection AddEdgeProxy(this IServiceCollection services)
     {
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddReverseProxy();
+        services.AddReverseProxy()
+            // Nothing behind the edge reads X-Forwarded-* or a trace context, and each forwarded claim paid to write them.
+            .AddTransforms(context => context.UseDefaultForwarders = false)
+            .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
         services.AddSingleton<IProxyConfigProvider>(sp => Build(sp.GetRequiredService<IOptions<ProxyOptions>>().Value));
         return services;
     }
