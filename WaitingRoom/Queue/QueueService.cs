@@ -68,41 +68,45 @@ public sealed class QueueService
     private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
 
     /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
-    public async Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
+    public Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
     {
         DropIdleBatchersWhenDue();
-        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
-            QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        // A page reloaded before the start joins again: that changes nothing (the place stays, and a seen mark before
+        // the start counts from the start), so a known member gets the same "prequeue" without Redis.
         var member = QueueMember.Of(userId);
-        var asked = time.GetUtcNow();
-        var preStart = campaign.StateAt(asked) == CampaignState.Scheduled;
-        if (preStart && prequeue.Contains(campaign.Id, member))
-        {
-            // A reload of the page before the start: joining again changes nothing (the place stays, and a seen mark
-            // before the start counts from the start), so the answer is the same "prequeue" without Redis.
-            return InLineBeforeTheStart(campaign, asked);
-        }
-        // After the start nobody is "prequeue", so there is nothing to remember.
-        var ticket = preStart ? prequeue.Watch(campaign.Id) : (PrequeueMembers.Ticket?)null;
-        var (result, asSent, at) = await batcher.SendAsync((campaign, member));
-        var rank = (long)result[0];
-        if (rank < 0)
-        {
-            return null;
-        }
-        return Remember(asSent, member, ticket, Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null));
+        return KnownOrAskAsync(campaign, member, () => SendJoinAsync(campaign, member));
     }
 
-    /// <summary>What Redis would answer a member of the pre-queue, described at <paramref name="now"/>.</summary>
-    private static QueueStatusResponse InLineBeforeTheStart(Campaign campaign, DateTimeOffset now) =>
-        Describe(campaign, now, 0, 0, closed: false, token: null, deadline: null);
-
-    /// <summary>An answer that found the member in the pre-queue: polls until the start are answered from memory.</summary>
-    private QueueStatusResponse Remember(Campaign campaign, string member, PrequeueMembers.Ticket? ticket, QueueStatusResponse status)
+    private async Task<QueueStatusResponse?> SendJoinAsync(Campaign campaign, string member)
     {
-        if (status.Status == "prequeue" && ticket is { } asked && leavesHeard.IsCompletedSuccessfully)
+        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
+            QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        var (result, asSent, at) = await batcher.SendAsync((campaign, member));
+        var rank = (long)result[0];
+        return rank < 0 ? null : Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+    }
+
+    /// <summary>
+    /// Before the start, answers a member this edge knows to be in line from memory (all Redis would say is "still in
+    /// line", and only a leave changes that); otherwise asks Redis through <paramref name="ask"/>, and remembers a
+    /// "prequeue" answer unless a leave came in between. After the start it always asks.
+    /// </summary>
+    private async Task<QueueStatusResponse?> KnownOrAskAsync(Campaign campaign, string member, Func<Task<QueueStatusResponse?>> ask)
+    {
+        var asked = time.GetUtcNow();
+        if (campaign.StateAt(asked) != CampaignState.Scheduled)
         {
-            prequeue.Add(asked, member, campaign.StartsAt);
+            return await ask();
+        }
+        if (prequeue.Contains(campaign.Id, member))
+        {
+            return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
+        }
+        var ticket = prequeue.Watch(campaign.Id);
+        var status = await ask();
+        if (status is { Status: "prequeue" } && leavesHeard.IsCompletedSuccessfully)
+        {
+            prequeue.Add(ticket, member, campaign.StartsAt);
         }
         return status;
     }
@@ -171,19 +175,8 @@ public sealed class QueueService
     {
         DropIdleBatchersWhenDue();
         var member = QueueMember.Of(userId);
-        var asked = time.GetUtcNow();
-        if (campaign.StateAt(asked) != CampaignState.Scheduled)
-        {
-            return await ReadStatusAsync(campaign, userId, member);
-        }
-        if (prequeue.Contains(campaign.Id, member))
-        {
-            // All Redis would say before the start is "still in line", and only a leave changes that.
-            return InLineBeforeTheStart(campaign, asked);
-        }
-        var ticket = prequeue.Watch(campaign.Id);
-        var status = await ReadStatusAsync(campaign, userId, member);
-        return Remember(campaign, member, ticket, status);
+        // Never null: ReadStatusAsync always answers, and so does memory.
+        return (await KnownOrAskAsync(campaign, member, async () => await ReadStatusAsync(campaign, userId, member)))!;
     }
 
     private async Task<QueueStatusResponse> ReadStatusAsync(Campaign campaign, string userId, string member)
