@@ -107,7 +107,7 @@ public sealed class BrowserSystem : IAsyncLifetime
     {
         await app.StartAsync();
         apps.Add(app);
-        return new Uri(app.Urls.First().TrimEnd('/') + "/");
+        return FlashSaleSystem.UrlOf(app);
     }
 
     public async Task DisposeAsync()

@@ -124,8 +124,11 @@ public class FlashSaleSystem : IAsyncLifetime
     {
         await app.StartAsync();
         apps.Add(app);
-        return new Uri(app.Urls.First().TrimEnd('/') + "/");
+        return UrlOf(app);
     }
+
+    /// <summary>Where a started app listens (port 0 picked one), with the trailing slash relative paths need.</summary>
+    public static Uri UrlOf(WebApplication app) => new(app.Urls.First().TrimEnd('/') + "/");
 
     /// <summary>After a test restarted PostgreSQL: drop the pooled connections it killed, so later tests start clean.</summary>
     public void ClearPostgresPools()

@@ -16,15 +16,26 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     private QueueService Queue => sys.EdgeServices.GetRequiredService<QueueService>();
     private PrequeueMembers Prequeue => Queue.Prequeue;
 
-    [Fact]
-    public async Task Poll_BeforeTheStart_IsAnsweredByTheEdge_AfterTheStartTheRankComesFromRedis()
+    /// <summary>A shopper joined through the edge to a campaign that starts in a minute, once the edge hears leaves.</summary>
+    private async Task<(string Campaign, string User, string Session)> JoinedBeforeTheStartAsync(string prefix)
     {
         await Queue.LeavesHeard;
         var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
-        var session = await sys.SessionAsync($"pq-{campaign}");
+        var user = $"{prefix}-{campaign}";
+        var session = await sys.SessionAsync(user);
         await sys.JoinAsync(campaign, session);
+        return (campaign, user, session);
+    }
 
-        Assert.True(Prequeue.Contains(campaign, QueueMember.Of($"pq-{campaign}")));
+    private async Task<string> StatusOfAsync(string campaign, string session) =>
+        (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>();
+
+    [Fact]
+    public async Task Poll_BeforeTheStart_IsAnsweredByTheEdge_AfterTheStartTheRankComesFromRedis()
+    {
+        var (campaign, user, session) = await JoinedBeforeTheStartAsync("pq");
+
+        Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
         var before = await sys.QueueStatusAsync(campaign, session);
         Assert.Equal("prequeue", before["status"]!.GetValue<string>());
         Assert.Equal(60, before["etaSeconds"]!.GetValue<double>(), 0.5);
@@ -65,21 +76,17 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     [Fact]
     public async Task Leave_OnThisEdge_TheNextPollIsNotInQueue_AndARejoinIsRememberedAgain()
     {
-        await Queue.LeavesHeard;
-        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
-        var user = $"pq-leave-{campaign}";
-        var session = await sys.SessionAsync(user);
-        await sys.JoinAsync(campaign, session);
-        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        var (campaign, user, session) = await JoinedBeforeTheStartAsync("pq-leave");
+        Assert.Equal("prequeue", await StatusOfAsync(campaign, session));
 
         Assert.Equal(HttpStatusCode.NoContent, (await sys.Edge.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", session)).StatusCode);
 
         Assert.False(Prequeue.Contains(campaign, QueueMember.Of(user)));
-        Assert.Equal("not-in-queue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        Assert.Equal("not-in-queue", await StatusOfAsync(campaign, session));
         // Back in line after leaving: Redis has the member again, not just this edge's memory.
         await sys.JoinAsync(campaign, session);
         Assert.NotNull(await sys.Redis.GetDatabase().SortedSetScoreAsync(RedisKeys.Queue(campaign), QueueMember.Of(user)));
-        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        Assert.Equal("prequeue", await StatusOfAsync(campaign, session));
         Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
     }
 
@@ -90,7 +97,7 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
         await other.StartAsync();
         try
         {
-            await LeaveThroughAsync(new Uri(other.Urls.First().TrimEnd('/') + "/"));
+            await LeaveThroughAsync(FlashSaleSystem.UrlOf(other));
         }
         finally
         {
@@ -101,12 +108,8 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
     private async Task LeaveThroughAsync(Uri otherEdge)
     {
         using var otherClient = new HttpClient { BaseAddress = otherEdge };
-        await Queue.LeavesHeard;
-        var campaign = await sys.CreateCampaignAsync(stock: 10, rate: 1, startsInSeconds: 60);
-        var user = $"pq-other-{campaign}";
-        var session = await sys.SessionAsync(user);
-        await sys.JoinAsync(campaign, session);
-        Assert.Equal("prequeue", (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>());
+        var (campaign, user, session) = await JoinedBeforeTheStartAsync("pq-other");
+        Assert.Equal("prequeue", await StatusOfAsync(campaign, session));
         Assert.True(Prequeue.Contains(campaign, QueueMember.Of(user)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await otherClient.SendAsync(HttpMethod.Delete, $"/api/campaigns/{campaign}/queue", session)).StatusCode);
@@ -114,7 +117,7 @@ public sealed class PrequeueCacheTests(FlashSaleSystem sys)
         // Pub/sub is real time, not the test's clock: wait on the wall clock, a second at most.
         var deadline = DateTime.UtcNow.AddSeconds(1);
         string status;
-        while ((status = (await sys.QueueStatusAsync(campaign, session))["status"]!.GetValue<string>()) == "prequeue" && DateTime.UtcNow < deadline)
+        while ((status = await StatusOfAsync(campaign, session)) == "prequeue" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(10);
         }
