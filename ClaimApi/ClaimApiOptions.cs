@@ -28,10 +28,12 @@ public sealed class ClaimApiOptions
 
     /// <summary>
     /// Group commits in flight at once, each on a connection of its own. Batches of one lease take turns on its row lock
-    /// until COMMIT, so more writers overlap only the round trips, and each makes the batches smaller.
+    /// until COMMIT, so more writers overlap only the round trips, and each makes the batches smaller. One by default:
+    /// in the claim storm through the edge four writers committed batches of 33–37 claims in 12–16 ms and PostgreSQL
+    /// spent 35–42 µs per answer; one writer, batches of 67–70 in 7 ms and 22–25 µs (README, "Group commit").
     /// </summary>
     [Range(1, 32)]
-    public int Writers { get; set; } = 4;
+    public int Writers { get; set; } = 1;
 
     /// <summary>Claims waiting for a writer before new ones are turned away with 503.</summary>
     [Range(1, 1_000_000)]

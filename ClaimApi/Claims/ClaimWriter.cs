@@ -228,7 +228,15 @@ public sealed class ClaimWriter(NpgsqlDataSource db, EdgeSignals signals, IOptio
         {
             try
             {
-                return (await conn.QueryAsync<string>(InsertSql, args)).ToHashSet();
+                // Not QueryAsync: Dapper reads in sequential mode, where a row that straddles Npgsql's 8 KB buffer
+                // (a batch of about 200 codes) is finished by a blocking socket read, holding a thread for a round trip.
+                var inserted = new HashSet<string>(batch.Count);
+                await using var reader = await conn.ExecuteReaderAsync(InsertSql, args);
+                while (await reader.ReadAsync())
+                {
+                    inserted.Add(reader.GetString(0));
+                }
+                return inserted;
             }
             catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {

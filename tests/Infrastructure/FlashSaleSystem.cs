@@ -95,7 +95,10 @@ public class FlashSaleSystem : IAsyncLifetime
         // exercises leases shared between instances, not just one process's memory.
         for (var i = 0; i < ClaimInstanceCount; i++)
         {
-            ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(Args(edge: false, $"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}"), UseClock)));
+            // The first with four group-commit writers (the default is one), so the storms also run batches of one
+            // instance racing for the same lease rows.
+            ClaimUrls.Add(await StartAsync(ClaimApiApp.Create(
+                Args(edge: false, $"--ClaimApi:InstanceId=test-claims-{i + 1}-{Guid.NewGuid():N}", $"--ClaimApi:Writers={(i == 0 ? 4 : 1)}"), UseClock)));
         }
         var edge = NewEdge();
         EdgeUrl = await StartAsync(edge);
