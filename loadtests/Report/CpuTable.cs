@@ -7,12 +7,13 @@ public static class CpuTable
 {
     public const string Caption =
         "Microseconds of CPU per answer while each step ran, read from /proc (\"rest\" is the machine's busy time outside "
-        + "the named processes (kernel threads, other tenants); \"busy\" is the machine's busy share of all its cores).";
+        + "the named processes (kernel threads, other tenants); \"busy\" is the machine's busy share of all its cores; \"steal\" "
+        + "the share the hypervisor gave to other virtual machines, which shows as neither).";
 
     /// <summary>The steps the table has a row for: those whose CPU was measured and that answered something.</summary>
     public static IReadOnlyList<StepSummary> Steps(RunResult r) => [.. r.Steps.Where(s => s.Cpu is not null && s.Count > 0)];
 
-    public static IReadOnlyList<string> Columns { get; } = [.. ProcessCpu.Processes, "rest", "all", "busy"];
+    public static IReadOnlyList<string> Columns { get; } = [.. ProcessCpu.Processes, "rest", "all", "busy", "steal"];
 
     public static IEnumerable<string> Row(StepSummary step, int cores)
     {
@@ -24,6 +25,9 @@ public static class CpuTable
         }
         yield return PerAnswer(cpu.Rest);
         yield return PerAnswer(cpu.All);
-        yield return cpu.Wall.TotalSeconds <= 0 ? "–" : $"{cpu.MachineBusy / (cpu.Wall.TotalSeconds * cores):0%}";
+        yield return Share(cpu.MachineBusy);
+        yield return Share(cpu.MachineSteal);
+
+        string Share(double seconds) => cpu.Wall.TotalSeconds <= 0 ? "–" : $"{seconds / (cpu.Wall.TotalSeconds * cores):0%}";
     }
 }

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace FlashSale.LoadTests.Runner;
 
 /// <summary>CPU seconds used so far by each of the system's processes on this machine, and by the machine as a whole.</summary>
-public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (string Kind, double Seconds)> ByProcessId, double MachineBusy)
+public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (string Kind, double Seconds)> ByProcessId, double MachineBusy, double MachineSteal = 0)
 {
     /// <summary>
     /// Per process, so that one which exits meanwhile (a PostgreSQL backend, Redis's snapshot child) does not take its
@@ -17,12 +17,15 @@ public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (st
         {
             byProcess[kind] += seconds - (start.ByProcessId.TryGetValue(process, out var before) ? before.Seconds : 0);
         }
-        return new CpuUse(wall, byProcess, MachineBusy - start.MachineBusy);
+        return new CpuUse(wall, byProcess, MachineBusy - start.MachineBusy, MachineSteal - start.MachineSteal);
     }
 }
 
-/// <summary>CPU seconds a step used, by process and on the whole machine, over its wall time.</summary>
-public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> ByProcess, double MachineBusy)
+/// <summary>
+/// CPU seconds a step used, by process and on the whole machine, over its wall time; and the seconds the hypervisor gave
+/// this machine's cores to other guests meanwhile (steal), which /proc counts as neither busy nor idle.
+/// </summary>
+public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> ByProcess, double MachineBusy, double MachineSteal = 0)
 {
     /// <summary>What the machine spent besides the processes named: the kernel's own threads, other tenants, exited processes.</summary>
     public double Rest => Math.Max(0, MachineBusy - ByProcess.Values.Sum());
@@ -33,7 +36,8 @@ public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> B
     public static CpuUse operator +(CpuUse a, CpuUse b) => new(
         a.Wall + b.Wall,
         a.ByProcess.Keys.Union(b.ByProcess.Keys).ToDictionary(k => k, k => a.ByProcess.GetValueOrDefault(k) + b.ByProcess.GetValueOrDefault(k)),
-        a.MachineBusy + b.MachineBusy);
+        a.MachineBusy + b.MachineBusy,
+        a.MachineSteal + b.MachineSteal);
 }
 
 /// <summary>
@@ -86,7 +90,8 @@ public static class ProcessCpu
                 // Exited between listing and reading: its CPU leaves the sums (the report's "rest" column keeps it).
             }
         }
-        return new CpuReading(byProcessId, ParseMachineBusy(File.ReadLines("/proc/stat").First()) / TicksPerSecond);
+        var machine = File.ReadLines("/proc/stat").First();
+        return new CpuReading(byProcessId, ParseMachineBusy(machine) / TicksPerSecond, ParseMachineSteal(machine) / TicksPerSecond);
     }
 
     internal static string? Classify(int pid, string comm, Func<string> commandLine)
@@ -134,5 +139,15 @@ public static class ProcessCpu
         var f = cpuLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         // user nice system idle iowait irq softirq
         return f[0] + f[1] + f[2] + f[5] + f[6];
+    }
+
+    /// <summary>
+    /// Steal ticks from /proc/stat's first line (its eighth number): time this virtual machine's cores were ready to run
+    /// and the hypervisor ran another guest. A step that slows down while the machine looks idle shows it here.
+    /// </summary>
+    internal static double ParseMachineSteal(string cpuLine)
+    {
+        var f = cpuLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return f.Length > 8 ? long.Parse(f[8], CultureInfo.InvariantCulture) : 0;
     }
 }

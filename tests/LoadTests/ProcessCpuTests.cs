@@ -23,6 +23,12 @@ public sealed class ProcessCpuTests
         Assert.Equal(100 + 2 + 30 + 5 + 6, ProcessCpu.ParseMachineBusy("cpu  100 2 30 9000 400 5 6 70 0 0"));
     }
 
+    [Fact]
+    public void ParseMachineSteal_ReadsTheEighthNumber()
+    {
+        Assert.Equal(70, ProcessCpu.ParseMachineSteal("cpu  100 2 30 9000 400 5 6 70 0 0"));
+    }
+
     [Theory]
     [InlineData("postgres", "", ProcessCpu.Postgres)]
     [InlineData("redis-server", "", ProcessCpu.Redis)]
@@ -74,14 +80,14 @@ public sealed class ProcessCpuTests
             [(10, 1)] = (ProcessCpu.Postgres, 50.0), // exits during the step
             [(11, 1)] = (ProcessCpu.Postgres, 20.0),
             [(12, 1)] = (ProcessCpu.ClaimApi, 5.0),
-        }, MachineBusy: 100);
+        }, MachineBusy: 100, MachineSteal: 3);
         var end = new CpuReading(new Dictionary<(int, long), (string, double)>
         {
             [(11, 1)] = (ProcessCpu.Postgres, 21.5),
             [(12, 1)] = (ProcessCpu.ClaimApi, 7.0),
             [(13, 900)] = (ProcessCpu.Postgres, 0.25), // started during the step
             [(10, 950)] = (ProcessCpu.Postgres, 0.5), // a new process under the exited one's pid
-        }, MachineBusy: 104.25);
+        }, MachineBusy: 104.25, MachineSteal: 3.5);
 
         var use = end.Since(start, TimeSpan.FromSeconds(2));
 
@@ -89,28 +95,31 @@ public sealed class ProcessCpuTests
         Assert.Equal(2.0, use.ByProcess[ProcessCpu.ClaimApi], 6);
         Assert.Equal(0.0, use.ByProcess[ProcessCpu.Redis]);
         Assert.Equal(0.0, use.Rest, 6);
+        Assert.Equal(0.5, use.MachineSteal, 6);
     }
 
     [Fact]
     public void RecordCpu_AStepRunTwice_SumsBothRuns()
     {
         var metrics = new RunMetrics();
-        CpuUse Use(double claimApi, double busy) => new(TimeSpan.FromSeconds(1), new Dictionary<string, double> { [ProcessCpu.ClaimApi] = claimApi }, busy);
-        metrics.RecordCpu("warm-up", Use(0.5, 1.0));
-        metrics.RecordCpu("warm-up", Use(0.25, 0.75));
+        CpuUse Use(double claimApi, double busy, double steal) =>
+            new(TimeSpan.FromSeconds(1), new Dictionary<string, double> { [ProcessCpu.ClaimApi] = claimApi }, busy, steal);
+        metrics.RecordCpu("warm-up", Use(0.5, 1.0, 0.5));
+        metrics.RecordCpu("warm-up", Use(0.25, 0.75, 0.25));
 
         var sum = metrics.CpuOf("warm-up")!;
 
         Assert.Equal(TimeSpan.FromSeconds(2), sum.Wall);
         Assert.Equal(0.75, sum.ByProcess[ProcessCpu.ClaimApi], 6);
         Assert.Equal(1.75, sum.MachineBusy, 6);
+        Assert.Equal(0.75, sum.MachineSteal, 6);
     }
 
     [Fact]
     public void Report_ShowsMicrosecondsPerAnswer_ByProcess()
     {
         var cpu = new CpuUse(TimeSpan.FromSeconds(2),
-            ProcessCpu.Processes.ToDictionary(p => p, p => p == ProcessCpu.ClaimApi ? 0.5 : p == ProcessCpu.Generator ? 0.25 : 0.0), MachineBusy: 1.0);
+            ProcessCpu.Processes.ToDictionary(p => p, p => p == ProcessCpu.ClaimApi ? 0.5 : p == ProcessCpu.Generator ? 0.25 : 0.0), MachineBusy: 1.0, MachineSteal: 0.4);
         var step = new StepSummary("claim", 10_000, 0, 0, TimeSpan.FromSeconds(2), 1, 1, 1, 1, 1, []) { Cpu = cpu };
 
         var row = CpuTable.Row(step, cores: 2).ToList();
@@ -121,6 +130,7 @@ public sealed class ProcessCpuTests
         Assert.Equal("25.0", row[Index("rest")]);
         Assert.Equal("100.0", row[Index("all")]);
         Assert.Equal("25%", row[Index("busy")]);
+        Assert.Equal("10%", row[Index("steal")]);
     }
 
     private static int Index(string column) => CpuTable.Columns.ToList().IndexOf(column);
