@@ -35,11 +35,8 @@ public static class Problem
     public static IResult Overloaded(string detail, TimeSpan retryAfter) =>
         Of(StatusCodes.Status503ServiceUnavailable, "overloaded", "Overloaded", detail, retryAfter);
 
-    public static IResult Of(int status, string slug, string title, string detail, TimeSpan? retryAfter = null)
-    {
-        var problem = TypedResults.Problem(detail, statusCode: status, title: title, type: TypeFor(slug));
-        return retryAfter is { } wait ? new WithRetryAfter(problem, wait) : problem;
-    }
+    public static IResult Of(int status, string slug, string title, string detail, TimeSpan? retryAfter = null) =>
+        new ProblemAnswer(status, slug, title, detail, retryAfter);
 
     /// <summary>Slug for a bare status code, so framework-made errors (404 route, 401 auth) carry our types too.</summary>
     public static string SlugForStatus(int status) => status switch
@@ -53,13 +50,4 @@ public static class Problem
         503 => "overloaded",
         _ => "error",
     };
-
-    private sealed class WithRetryAfter(IResult inner, TimeSpan wait) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }
