@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace FlashSale.Shared.Problems;
 
 /// <summary>The body of one of our problems: RFC 9457's members, and the trace id the framework's writer adds.</summary>
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? TraceId);
+internal sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? TraceId);
 
 /// <summary>
 /// One of our own problems, written as one buffer with its length by a source-generated contract, as
