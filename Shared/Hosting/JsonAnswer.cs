@@ -9,14 +9,15 @@ namespace FlashSale.Shared.Hosting;
 /// source-generated contract. The framework's JSON results took the reflection-driven serializer and a chunked body:
 /// 8% of the edge's CPU in a poll storm.
 /// </summary>
-public sealed class JsonAnswer<T>(T body, JsonTypeInfo<T> contract, int statusCode, string? location = null) : IResult
+public sealed class JsonAnswer<T>(
+    T body, JsonTypeInfo<T> contract, int statusCode, string? location = null, string contentType = "application/json; charset=utf-8") : IResult
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body, contract);
         var response = httpContext.Response;
         response.StatusCode = statusCode;
-        response.ContentType = "application/json; charset=utf-8";
+        response.ContentType = contentType;
         response.ContentLength = bytes.Length;
         if (location is not null)
         {

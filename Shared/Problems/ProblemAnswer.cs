@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FlashSale.Shared.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace FlashSale.Shared.Problems;
@@ -10,8 +11,8 @@ namespace FlashSale.Shared.Problems;
 internal sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? TraceId);
 
 /// <summary>
-/// One of our own problems, written as one buffer with its length by a source-generated contract, as
-/// <see cref="Hosting.JsonAnswer{T}"/> writes an answer. Sold-out refusals are most of what a storm's late claimers get;
+/// One of our own problems, written as one buffer with its length by a source-generated contract, by
+/// <see cref="JsonAnswer{T}"/>. Sold-out refusals are most of what a storm's late claimers get;
 /// through the framework's problem writer (problem details service, customization, a chunked body) a 410 cost ClaimApi
 /// 60 µs of CPU against 37 for a no-op. The body is the one that writer made: same members, same order.
 /// </summary>
@@ -19,19 +20,14 @@ public sealed class ProblemAnswer(int status, string slug, string title, string 
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        var body = new ProblemBody(Problem.TypeFor(slug), title, status, detail, Activity.Current?.Id ?? httpContext.TraceIdentifier);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, ProblemJson.Default.ProblemBody);
-        var response = httpContext.Response;
-        response.StatusCode = status;
-        response.ContentType = "application/problem+json";
-        response.ContentLength = bytes.Length;
         // Every 503 says when to come back, as the framework's problems do (ServiceDefaults).
         if (retryAfter is not null || status == StatusCodes.Status503ServiceUnavailable)
         {
             var seconds = retryAfter is { } wait ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
-        return response.Body.WriteAsync(bytes, 0, bytes.Length);
+        var body = new ProblemBody(Problem.TypeFor(slug), title, status, detail, Activity.Current?.Id ?? httpContext.TraceIdentifier);
+        return new JsonAnswer<ProblemBody>(body, ProblemJson.Default.ProblemBody, status, contentType: "application/problem+json").ExecuteAsync(httpContext);
     }
 }
 
