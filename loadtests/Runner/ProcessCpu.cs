@@ -4,7 +4,7 @@ using System.Globalization;
 namespace FlashSale.LoadTests.Runner;
 
 /// <summary>CPU seconds used so far by each of the system's processes on this machine, and by the machine as a whole.</summary>
-public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (string Kind, double Seconds)> ByProcessId, double MachineBusy, double MachineSteal = 0)
+public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (string Kind, double Seconds)> ByProcessId, double MachineBusy, double MachineSteal)
 {
     /// <summary>
     /// Per process, so that one which exits meanwhile (a PostgreSQL backend, Redis's snapshot child) does not take its
@@ -25,7 +25,7 @@ public sealed record CpuReading(IReadOnlyDictionary<(int Pid, long Started), (st
 /// CPU seconds a step used, by process and on the whole machine, over its wall time; and the seconds the hypervisor gave
 /// this machine's cores to other guests meanwhile (steal), which /proc counts as neither busy nor idle.
 /// </summary>
-public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> ByProcess, double MachineBusy, double MachineSteal = 0)
+public sealed record CpuUse(TimeSpan Wall, IReadOnlyDictionary<string, double> ByProcess, double MachineBusy, double MachineSteal)
 {
     /// <summary>What the machine spent besides the processes named: the kernel's own threads, other tenants, exited processes.</summary>
     public double Rest => Math.Max(0, MachineBusy - ByProcess.Values.Sum());
@@ -90,8 +90,8 @@ public static class ProcessCpu
                 // Exited between listing and reading: its CPU leaves the sums (the report's "rest" column keeps it).
             }
         }
-        var machine = File.ReadLines("/proc/stat").First();
-        return new CpuReading(byProcessId, ParseMachineBusy(machine) / TicksPerSecond, ParseMachineSteal(machine) / TicksPerSecond);
+        var (busy, steal) = ParseMachine(File.ReadLines("/proc/stat").First());
+        return new CpuReading(byProcessId, busy / TicksPerSecond, steal / TicksPerSecond);
     }
 
     internal static string? Classify(int pid, string comm, Func<string> commandLine)
@@ -131,23 +131,14 @@ public static class ProcessCpu
     }
 
     /// <summary>
-    /// Busy ticks of all cores from /proc/stat's first line: user, nice, system, irq and softirq (guest time is already in
-    /// user). Not idle or iowait, and not steal, which is the hypervisor running someone else.
+    /// Busy and steal ticks of all cores from /proc/stat's first line. Busy: user, nice, system, irq and softirq (guest
+    /// time is already in user), not idle or iowait. Steal: time this virtual machine's cores were ready to run and the
+    /// hypervisor ran another guest, which counts as neither; a step that slows down while the machine looks idle shows it.
     /// </summary>
-    internal static double ParseMachineBusy(string cpuLine)
+    internal static (double Busy, double Steal) ParseMachine(string cpuLine)
     {
         var f = cpuLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        // user nice system idle iowait irq softirq
-        return f[0] + f[1] + f[2] + f[5] + f[6];
-    }
-
-    /// <summary>
-    /// Steal ticks from /proc/stat's first line (its eighth number): time this virtual machine's cores were ready to run
-    /// and the hypervisor ran another guest. A step that slows down while the machine looks idle shows it here.
-    /// </summary>
-    internal static double ParseMachineSteal(string cpuLine)
-    {
-        var f = cpuLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return f.Length > 8 ? long.Parse(f[8], CultureInfo.InvariantCulture) : 0;
+        // user nice system idle iowait irq softirq steal
+        return (f[0] + f[1] + f[2] + f[5] + f[6], f.Length > 7 ? f[7] : 0);
     }
 }

@@ -20,13 +20,13 @@ public sealed class ProcessCpuTests
     [Fact]
     public void ParseMachineBusy_CountsUserNiceSystemIrqSoftirq_NotIdleIowaitOrSteal()
     {
-        Assert.Equal(100 + 2 + 30 + 5 + 6, ProcessCpu.ParseMachineBusy("cpu  100 2 30 9000 400 5 6 70 0 0"));
+        Assert.Equal(100 + 2 + 30 + 5 + 6, ProcessCpu.ParseMachine("cpu  100 2 30 9000 400 5 6 70 0 0").Busy);
     }
 
     [Fact]
     public void ParseMachineSteal_ReadsTheEighthNumber()
     {
-        Assert.Equal(70, ProcessCpu.ParseMachineSteal("cpu  100 2 30 9000 400 5 6 70 0 0"));
+        Assert.Equal(70, ProcessCpu.ParseMachine("cpu  100 2 30 9000 400 5 6 70 0 0").Steal);
     }
 
     [Theory]
