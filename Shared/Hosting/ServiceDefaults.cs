@@ -46,7 +46,7 @@ public static class ServiceDefaults
             }
             if (status == StatusCodes.Status503ServiceUnavailable)
             {
-                ctx.HttpContext.Response.Headers.RetryAfter = "1";
+                Problem.SayRetryAfter(ctx.HttpContext.Response);
                 ctx.ProblemDetails.Detail ??= "A backing store is unavailable; retry shortly.";
             }
             ctx.ProblemDetails.Detail ??= ctx.ProblemDetails.Title;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace FlashSale.Shared.Problems;
@@ -37,6 +38,13 @@ public static class Problem
 
     public static IResult Of(int status, string slug, string title, string detail, TimeSpan? retryAfter = null) =>
         new ProblemAnswer(status, slug, title, detail, retryAfter);
+
+    /// <summary>
+    /// Tells the client when to come back: after <paramref name="wait"/> rounded up to whole seconds, or in one second.
+    /// Every 503 says it, ours and the framework's alike.
+    /// </summary>
+    public static void SayRetryAfter(HttpResponse response, TimeSpan? wait = null) =>
+        response.Headers.RetryAfter = (wait is { } w ? Math.Max(1, (int)Math.Ceiling(w.TotalSeconds)) : 1).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Slug for a bare status code, so framework-made errors (404 route, 401 auth) carry our types too.</summary>
     public static string SlugForStatus(int status) => status switch

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FlashSale.Shared.Hosting;
@@ -20,11 +19,9 @@ public sealed class ProblemAnswer(int status, string slug, string title, string 
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        // Every 503 says when to come back, as the framework's problems do (ServiceDefaults).
         if (retryAfter is not null || status == StatusCodes.Status503ServiceUnavailable)
         {
-            var seconds = retryAfter is { } wait ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            Problem.SayRetryAfter(httpContext.Response, retryAfter);
         }
         var body = new ProblemBody(Problem.TypeFor(slug), title, status, detail, Activity.Current?.Id ?? httpContext.TraceIdentifier);
         return new JsonAnswer<ProblemBody>(body, ProblemJson.Default.ProblemBody, status, contentType: "application/problem+json").ExecuteAsync(httpContext);
