@@ -20,6 +20,7 @@ public static class WaitingRoomApp
 
         var app = builder.Build();
         app.UseServiceDefaults();
+        app.UseRateLimiter();
         if (app.Environment.IsDevelopment())
         {
             app.MapDevSessions();

@@ -6,6 +6,7 @@ using FlashSale.WaitingRoom.Campaigns;
 using FlashSale.WaitingRoom.LiveUpdates;
 using FlashSale.WaitingRoom.Proxy;
 using FlashSale.WaitingRoom.Queue;
+using FlashSale.WaitingRoom.RateLimits;
 
 namespace FlashSale.WaitingRoom.Extensions;
 
@@ -24,6 +25,7 @@ public static class WaitingRoomServices
         services.AddHostedService<AdmissionTicker>();
         services.AddLiveUpdates();
         services.AddEdgeProxy();
+        services.AddAddressRateLimits();
         return builder;
     }
 }

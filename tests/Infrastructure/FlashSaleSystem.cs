@@ -109,9 +109,9 @@ public class FlashSaleSystem : IAsyncLifetime
     /// <summary>The services of the edge behind <see cref="EdgeUrl"/>.</summary>
     public IServiceProvider EdgeServices { get; private set; } = null!;
 
-    /// <summary>An edge in front of this system's Admin and ClaimApi instances, on its clock; not started.</summary>
-    public WebApplication NewEdge() => WaitingRoomApp.Create(
-        Args(edge: true, [$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}")]),
+    /// <summary>An edge in front of this system's Admin and ClaimApi instances, on its clock, with <paramref name="more"/> settings; not started.</summary>
+    public WebApplication NewEdge(params string[] more) => WaitingRoomApp.Create(
+        Args(edge: true, [$"--Proxy:Admin={AdminUrl}", .. ClaimUrls.Select((u, i) => $"--Proxy:ClaimApi:{i}={u}"), .. more]),
         UseClock);
 
     public HttpClient NewClient() =>

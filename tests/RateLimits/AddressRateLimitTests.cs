@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using FlashSale.Tests.Infrastructure;
+using FlashSale.WaitingRoom;
+using FlashSale.WaitingRoom.RateLimits;
+using Microsoft.AspNetCore.Builder;
+
+namespace FlashSale.Tests.RateLimits;
+
+/// <summary>
+/// One client address gets its burst, then 429 <c>/rate-limited</c> with <c>Retry-After</c>, on the edge's own routes and
+/// on the ones it proxies; other addresses, exempt addresses and health probes are not held back by it. Clients are
+/// told apart by binding their sockets to different loopback addresses (all of 127.0.0.0/8 reaches the edge).
+/// </summary>
+[Collection(SystemCollection.Name)]
+public sealed class AddressRateLimitTests(FlashSaleSystem sys)
+{
+    private const int Burst = 5;
+
+    /// <summary>An edge that lets an address send <see cref="Burst"/> at once and one a second after; 127.0.0.2 exempt.</summary>
+    private async Task<WebApplication> LimitedEdgeAsync()
+    {
+        var edge = sys.NewEdge(
+            "--WaitingRoom:RateLimits:PerAddressPerSecond=1",
+            $"--WaitingRoom:RateLimits:PerAddressBurst={Burst}",
+            // Replaces the Development exemption of the loopback addresses, which the rest of the suite relies on.
+            "--WaitingRoom:RateLimits:ExemptAddresses:0=127.0.0.2",
+            "--WaitingRoom:RateLimits:ExemptAddresses:1=192.0.2.1");
+        await sys.StartAsync(edge);
+        return edge;
+    }
+
+    private static HttpClient From(string source, WebApplication edge) =>
+        new(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        { BaseAddress = FlashSaleSystem.UrlOf(edge) };
+
+    private static async Task<List<HttpResponseMessage>> SendAsync(HttpClient client, int count, Func<HttpRequestMessage> request)
+    {
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < count; i++)
+        {
+            answers.Add(await client.SendAsync(request()));
+        }
+        return answers;
+    }
+
+    private static HttpRequestMessage CampaignRead() => new(HttpMethod.Get, "api/campaigns/c_nosuchcampaign");
+
+    [Fact]
+    public async Task AnAddressOverItsBurst_Gets429ProblemWithRetryAfter_AndAfterThatWaitIsServedAgain()
+    {
+        var edge = await LimitedEdgeAsync();
+        using var client = From("127.0.0.1", edge);
+
+        var answers = await SendAsync(client, Burst + 3, CampaignRead);
+
+        Assert.All(answers.Take(Burst), a => Assert.Equal(HttpStatusCode.NotFound, a.StatusCode));
+        var refused = answers.Skip(Burst).ToList();
+        Assert.All(refused, a => Assert.Equal(HttpStatusCode.TooManyRequests, a.StatusCode));
+        await Api.AssertProblemAsync(refused[0], HttpStatusCode.TooManyRequests, "rate-limited");
+        var wait = refused[0].Headers.RetryAfter?.Delta;
+        Assert.NotNull(wait);
+        Assert.InRange(wait.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+
+        // The buckets run on the machine's clock (System.Threading.RateLimiting takes no TimeProvider), so this waits.
+        await Task.Delay(wait.Value + TimeSpan.FromMilliseconds(200));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(CampaignRead())).StatusCode);
+    }
+
+    [Fact]
+    public async Task ALimitedAddress_IsRefusedOnProxiedAndQueueRoutes_WhileOtherAddressesExemptOnesAndProbesAreServed()
+    {
+        var edge = await LimitedEdgeAsync();
+        using var flooder = From("127.0.0.1", edge);
+        using var neighbour = From("127.0.0.3", edge);
+        using var exempt = From("127.0.0.2", edge);
+        await SendAsync(flooder, Burst, CampaignRead);
+
+        var claim = await flooder.PostAsync("api/campaigns/c_nosuchcampaign/claims", null);
+        await Api.AssertProblemAsync(claim, HttpStatusCode.TooManyRequests, "rate-limited");
+        var join = await flooder.PostAsync("api/campaigns/c_nosuchcampaign/queue", null);
+        await Api.AssertProblemAsync(join, HttpStatusCode.TooManyRequests, "rate-limited");
+        Assert.Equal(HttpStatusCode.OK, (await flooder.GetAsync("healthz")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await neighbour.SendAsync(CampaignRead())).StatusCode);
+        var exempted = await SendAsync(exempt, Burst * 4, CampaignRead);
+        Assert.All(exempted, a => Assert.Equal(HttpStatusCode.NotFound, a.StatusCode));
+    }
+
+    [Fact]
+    public void ClientKey_CountsIpv4MappedAsIpv4_AndIpv6ByItsSlash64()
+    {
+        Assert.Equal(IPAddress.Parse("203.0.113.7"), AddressRateLimits.ClientKey(IPAddress.Parse("::ffff:203.0.113.7")));
+        Assert.Equal(IPAddress.Parse("203.0.113.7"), AddressRateLimits.ClientKey(IPAddress.Parse("203.0.113.7")));
+        Assert.Equal(
+            AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:2:aaaa::1")),
+            AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:2:bbbb:cccc:dddd:eeee")));
+        Assert.NotEqual(
+            AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:2::1")),
+            AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:3::1")));
+        Assert.Equal(IPAddress.Parse("2001:db8:1:2::"), AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:2:aaaa::1")));
+    }
+
+    [Fact]
+    public async Task Edge_WithAnExemptionThatIsNoAddress_RefusesToStart()
+    {
+        // YARP reads the limiter's options while the routes are mapped, so the check may fire before StartAsync.
+        var e = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = WaitingRoomApp.Create(FlashSaleSystem.CommonArgs(
+                "--Proxy:Admin=http://127.0.0.1:9/", "--Proxy:ClaimApi:0=http://127.0.0.1:9/",
+                "--WaitingRoom:RateLimits:ExemptAddresses:0=10.0.0.0/8"));
+            await app.StartAsync();
+        });
+
+        Assert.NotNull(e);
+        Assert.Contains("'10.0.0.0/8' is not an IP address.", e.ToString(), StringComparison.Ordinal);
+    }
+}
