@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace FlashSale.LoadTests.Cli;
@@ -18,6 +19,9 @@ public sealed record Target(
     SessionKey Session,
     string ResultsRoot)
 {
+    /// <summary>Read as .NET's configuration reads appsettings files: comments and trailing commas allowed.</summary>
+    private static readonly JsonDocumentOptions AppSettingsJson = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
     /// <summary>ClaimApi processes behind the edge as `./flashsale` counted them (FLASHSALE_CLAIM_INSTANCES), when known.</summary>
     public int? ClaimInstancesRunning { get; init; }
 
@@ -56,18 +60,25 @@ public sealed record Target(
             return new SessionKey(Environment.GetEnvironmentVariable("FLASHSALE_SESSION_KID") ?? "dev-session-1", secret);
         }
         var roots = new[] { Environment.GetEnvironmentVariable("FLASHSALE_ROOT"), Environment.CurrentDirectory, AppContext.BaseDirectory };
-        foreach (var root in roots.OfType<string>())
+        if (roots.OfType<string>().Select(SessionKeyAbove).FirstOrDefault(k => k is not null) is { } found)
         {
-            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
-            {
-                var file = Path.Combine(dir.FullName, "WaitingRoom", "appsettings.Development.json");
-                if (File.Exists(file) && JsonNode.Parse(File.ReadAllText(file))?["Tokens"]?["Session"]?["Keys"]?[0] is { } key)
-                {
-                    return new SessionKey(key["Kid"]!.GetValue<string>(), key["Secret"]!.GetValue<string>());
-                }
-            }
+            return found;
         }
         throw new InvalidOperationException(
             "No session signing key: set FLASHSALE_SESSION_SECRET or run from the repository (WaitingRoom/appsettings.Development.json).");
+    }
+
+    /// <summary>The first session key of WaitingRoom/appsettings.Development.json in <paramref name="root"/> or the nearest folder above it that has one.</summary>
+    internal static SessionKey? SessionKeyAbove(string root)
+    {
+        for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
+        {
+            var file = Path.Combine(dir.FullName, "WaitingRoom", "appsettings.Development.json");
+            if (File.Exists(file) && JsonNode.Parse(File.ReadAllText(file), documentOptions: AppSettingsJson)?["Tokens"]?["Session"]?["Keys"]?[0] is { } key)
+            {
+                return new SessionKey(key["Kid"]!.GetValue<string>(), key["Secret"]!.GetValue<string>());
+            }
+        }
+        return null;
     }
 }
