@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.WaitingRoom.RateLimits;
 
 /// <summary>
-/// A token bucket per client address in front of everything the edge serves (queue API, live updates, queue page and the
-/// proxied claim, coupon and admin paths), answering 429 <c>/rate-limited</c> with <c>Retry-After</c>. Per address,
+/// A token bucket per client address in front of what shoppers ask of the edge (queue API, live updates, queue page,
+/// campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429 <c>/rate-limited</c> with <c>Retry-After</c>. Per address,
 /// not per session: a bucket per session would be millions of limiters at the start, and ASP.NET Core's partitioned
 /// limiter walks all of its buckets ten times a second to refill them. Sessions cannot gain by asking more often anyway: a re-join
 /// never improves a place, and a claim needs an admission token.
@@ -40,7 +40,7 @@ public static class AddressRateLimits
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(http =>
             {
                 var key = http.Connection.RemoteIpAddress is { } remote ? ClientKey(remote) : null;
-                return key is null || exempt.Contains(key) || IsInfrastructure(http.Request.Path)
+                return key is null || exempt.Contains(key) || !IsShopperRequest(http.Request.Path)
                     ? RateLimitPartition.GetNoLimiter(IPAddress.None)
                     : RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket);
             });
@@ -72,7 +72,20 @@ public static class AddressRateLimits
         return new IPAddress(bytes);
     }
 
-    /// <summary>Probes and scrapes come from the platform, not shoppers, and must answer however busy an address is.</summary>
-    private static bool IsInfrastructure(PathString path) =>
-        path.StartsWithSegments("/healthz", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether a request is a shopper's. Probes and scrapes come from the platform and must answer however busy an address
+    /// is. Checkout's coupon calls and the admin API come from a few known servers and desks, each authenticated by its
+    /// API key where it is served: an address limit there would throttle the shop's own checkout in the busiest minute.
+    /// A coupon's release is the shopper's own call.
+    /// </summary>
+    internal static bool IsShopperRequest(PathString path)
+    {
+        if (path.StartsWithSegments("/healthz", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+            || path.StartsWithSegments("/api/admin", StringComparison.Ordinal) || path.StartsWithSegments("/admin", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        return !path.StartsWithSegments("/api/coupons", StringComparison.Ordinal, out var rest)
+            || rest.Value?.EndsWith("/release", StringComparison.Ordinal) == true;
+    }
 }

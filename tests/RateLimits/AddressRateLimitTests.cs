@@ -85,7 +85,7 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
     }
 
     [Fact]
-    public async Task ALimitedAddress_IsRefusedOnProxiedAndQueueRoutes_WhileOtherAddressesExemptOnesAndProbesAreServed()
+    public async Task ALimitedAddress_IsRefusedOnShopperRoutes_WhileItsServiceCallsOtherAddressesExemptOnesAndProbesAreServed()
     {
         var edge = await LimitedEdgeAsync();
         using var flooder = From("127.0.0.1", edge);
@@ -97,7 +97,14 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
         await Api.AssertProblemAsync(claim, HttpStatusCode.TooManyRequests, "rate-limited");
         var join = await flooder.PostAsync("api/campaigns/c_nosuchcampaign/queue", null);
         await Api.AssertProblemAsync(join, HttpStatusCode.TooManyRequests, "rate-limited");
+        var release = await flooder.PostAsync("api/coupons/NOSUCHCODE/release", null);
+        await Api.AssertProblemAsync(release, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.Equal(HttpStatusCode.OK, (await flooder.GetAsync("healthz")).StatusCode);
+        // Checkout's and the marketers' calls are their services' to authenticate, not the shoppers' limit to spend.
+        var checkout = await flooder.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/coupons/NOSUCHCODE") { Headers = { { "X-Api-Key", FlashSaleSystem.CheckoutKey } } });
+        Assert.Equal(HttpStatusCode.NotFound, checkout.StatusCode);
+        var admin = await flooder.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/admin/campaigns") { Headers = { { "X-Api-Key", FlashSaleSystem.AdminKey } } });
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
 
         Assert.Equal(HttpStatusCode.NotFound, (await neighbour.SendAsync(CampaignRead())).StatusCode);
         var exempted = await SendAsync(exempt, Burst * 4, CampaignRead);
@@ -117,6 +124,23 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
             AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:3::1")));
         Assert.Equal(IPAddress.Parse("2001:db8:1:2::"), AddressRateLimits.ClientKey(IPAddress.Parse("2001:db8:1:2:aaaa::1")));
     }
+
+    [Theory]
+    [InlineData("/api/campaigns/c_1/queue", true)]
+    [InlineData("/api/campaigns/c_1/claims", true)]
+    [InlineData("/api/campaigns/c_1/events", true)]
+    [InlineData("/c/c_1", true)]
+    [InlineData("/api/me/coupons", true)]
+    [InlineData("/api/coupons/ABC123/release", true)]
+    [InlineData("/api/coupons/ABC123", false)]
+    [InlineData("/api/coupons/ABC123/redeem", false)]
+    [InlineData("/api/coupons/ABC123/validate", false)]
+    [InlineData("/api/admin/campaigns", false)]
+    [InlineData("/admin", false)]
+    [InlineData("/healthz", false)]
+    [InlineData("/metrics", false)]
+    public void IsShopperRequest_TellsShoppersFromServicesAndProbes(string path, bool shopper) =>
+        Assert.Equal(shopper, AddressRateLimits.IsShopperRequest(path));
 
     [Fact]
     public async Task Edge_WithAnExemptionThatIsNoAddress_RefusesToStart()
