@@ -9,10 +9,10 @@ namespace FlashSale.WaitingRoom.RateLimits;
 
 /// <summary>
 /// A token bucket per client address in front of what shoppers ask of the edge (queue API, live updates, queue page,
-/// campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429 <c>/rate-limited</c> with <c>Retry-After</c>. Per address,
-/// not per session: a bucket per session would be millions of limiters at the start, and ASP.NET Core's partitioned
-/// limiter walks all of its buckets ten times a second to refill them. Sessions cannot gain by asking more often anyway: a re-join
-/// never improves a place, and a claim needs an admission token.
+/// campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429 <c>/rate-limited</c>
+/// with <c>Retry-After</c>. Per address, not per session: a bucket per session would be millions of limiters at the
+/// start, and ASP.NET Core's partitioned limiter walks all of its buckets ten times a second to refill them. Sessions
+/// cannot gain by asking more often anyway: a re-join never improves a place, and a claim needs an admission token.
 /// </summary>
 public static class AddressRateLimits
 {
@@ -80,12 +80,14 @@ public static class AddressRateLimits
     /// </summary>
     internal static bool IsShopperRequest(PathString path)
     {
-        if (path.StartsWithSegments("/healthz", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-            || path.StartsWithSegments("/api/admin", StringComparison.Ordinal) || path.StartsWithSegments("/admin", StringComparison.Ordinal))
+        // Case and a trailing slash as routing ignores them, so no spelling of a shopper's path slips past its limit.
+        const StringComparison Any = StringComparison.OrdinalIgnoreCase;
+        if (path.StartsWithSegments("/healthz", Any) || path.StartsWithSegments("/metrics", Any)
+            || path.StartsWithSegments("/api/admin", Any) || path.StartsWithSegments("/admin", Any))
         {
             return false;
         }
-        return !path.StartsWithSegments("/api/coupons", StringComparison.Ordinal, out var rest)
-            || rest.Value?.EndsWith("/release", StringComparison.Ordinal) == true;
+        return !path.StartsWithSegments("/api/coupons", Any, out var rest)
+            || rest.Value?.TrimEnd('/').EndsWith("/release", Any) == true;
     }
 }

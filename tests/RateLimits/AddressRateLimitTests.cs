@@ -132,6 +132,7 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
     [InlineData("/c/c_1", true)]
     [InlineData("/api/me/coupons", true)]
     [InlineData("/api/coupons/ABC123/release", true)]
+    [InlineData("/API/Coupons/ABC123/RELEASE/", true)]
     [InlineData("/api/coupons/ABC123", false)]
     [InlineData("/api/coupons/ABC123/redeem", false)]
     [InlineData("/api/coupons/ABC123/validate", false)]
