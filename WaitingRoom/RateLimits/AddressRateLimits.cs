@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using FlashSale.Shared.Problems;
 using Microsoft.AspNetCore.RateLimiting;
@@ -10,40 +8,24 @@ namespace FlashSale.WaitingRoom.RateLimits;
 /// <summary>
 /// A token bucket per client address in front of what shoppers ask of the edge (queue API, live updates, queue page,
 /// campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429 <c>/rate-limited</c>
-/// with <c>Retry-After</c>. Per address, not per session: a bucket per session would be millions of limiters at the
-/// start, and ASP.NET Core's partitioned limiter walks all of its buckets ten times a second to refill them. Sessions
-/// cannot gain by asking more often anyway: a re-join never improves a place, and a claim needs an admission token.
+/// with <c>Retry-After</c>, through ASP.NET Core's rate-limiting middleware with <see cref="AddressBuckets"/> as its
+/// limiter. Per address, not per session: a session gains nothing by asking more often (a re-join never improves a
+/// place, a claim needs an admission token), and one address's bucket bounds what any of its sessions can send.
 /// </summary>
 public static class AddressRateLimits
 {
     public static IServiceCollection AddAddressRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AddressBuckets>();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IServiceProvider>((limiter, limits, provider) =>
         {
-            var o = limits.Value;
-            if (o.PerAddressPerSecond == 0)
+            if (limits.Value.PerAddressPerSecond == 0)
             {
                 return;
             }
-            var exempt = o.ExemptAddresses.Select(a => ClientKey(IPAddress.Parse(a))).ToHashSet();
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = o.PerAddressBurst,
-                TokensPerPeriod = o.PerAddressPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                // The partitioned limiter refills every bucket from its one timer; a timer per bucket would be worse.
-                AutoReplenishment = false,
-            };
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(http =>
-            {
-                var key = http.Connection.RemoteIpAddress is { } remote ? ClientKey(remote) : null;
-                return key is null || exempt.Contains(key) || !IsShopperRequest(http.Request.Path)
-                    ? RateLimitPartition.GetNoLimiter(IPAddress.None)
-                    : RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket);
-            });
+            limiter.GlobalLimiter = provider.GetRequiredService<AddressBuckets>();
             limiter.OnRejected = (rejected, _) =>
             {
                 var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
@@ -51,25 +33,6 @@ public static class AddressRateLimits
             };
         });
         return services;
-    }
-
-    /// <summary>
-    /// The bucket an address counts against: an IPv4 address itself (also when it arrives IPv4-mapped), an IPv6
-    /// address by its /64, the block one subscriber is given, so a client cannot pick a fresh address per request.
-    /// </summary>
-    public static IPAddress ClientKey(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4();
-        }
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes);
     }
 
     /// <summary>

@@ -40,6 +40,8 @@ public static class Commands
         queue-memory  a queue filled in Redis to N members: bytes per member, and joins/s on it vs an empty queue.
                       --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --warmup S (3)  --concurrency N (256)
                       --max-bytes N (120)  --max-slowdown SHARE (0.2)  --keep (leave the big key)  --edges N  --http2
+        limiter-cost  a token bucket per client address as addresses grow: ASP.NET Core's partitioned limiter against the edge's AddressBuckets; no system needed.
+                      --addresses N,N,... (10000,100000,1000000)  --idle-seconds S (5)
         token-cost    admission-token sign and verify, HS256 and ES256, through Shared's JwtCodec on one core; no system needed.
                       --samples N (31)  --sample-ms MS (100)  --warmup-ms MS (1000)  --core N (0; -1 unpinned)
 
@@ -218,6 +220,18 @@ public static class Commands
         };
     }
 
+    public static LimiterCostOptions LimiterCost(Args a)
+    {
+        var d = new LimiterCostOptions();
+        var addresses = a.Optional("addresses") is { } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(n => int.TryParse(n.Replace("_", "", StringComparison.Ordinal), out var v) && v > 0 ? v : throw new UsageException($"--addresses: '{n}' is not a positive whole number"))
+                .ToArray()
+            : d.Addresses;
+        var idle = a.Int("idle-seconds", d.IdleSeconds);
+        return idle < 1 ? throw new UsageException("--idle-seconds must be at least 1") : new LimiterCostOptions { Addresses = addresses, IdleSeconds = idle };
+    }
+
     /// <summary>Parses, runs and reports one scenario; answers the process exit code.</summary>
     public static async Task<int> RunAsync(string[] argv, CancellationToken ct)
     {
@@ -236,6 +250,7 @@ public static class Commands
                 Bench.Fairness.Name => Bind(args, Fairness, (o, t) => Bench.Fairness.RunAsync(o, t, ct)),
                 Bench.QueueMemory.Name => Bind(args, QueueMemory, (o, t) => Bench.QueueMemory.RunAsync(o, t, ct)),
                 Bench.TokenCost.Name => Bind(args, TokenCost, (o, t) => Bench.TokenCost.RunAsync(o, t, ct)),
+                Bench.LimiterCost.Name => Bind(args, LimiterCost, (o, t) => Bench.LimiterCost.RunAsync(o, t, ct)),
                 "" or "help" => throw new UsageException("name a scenario"),
                 _ => throw new UsageException($"no scenario '{args.Scenario}'"),
             };
