@@ -10,10 +10,11 @@ namespace FlashSale.WaitingRoom.RateLimits;
 /// <summary>
 /// A token bucket per client address, each kept as one number: the moment its bucket will be full again (the "theoretical
 /// arrival time" of the generic cell rate algorithm). ASP.NET Core's partitioned limiter keeps a limiter object per key
-/// and refills all of them every 100 ms; measured here (README, "Limits per client address") that is about 330 bytes an
-/// address and a whole core at a million addresses, which one edge sees at the start of a 2M-shopper campaign. Here a
-/// request is a dictionary read and a compare-and-swap, nothing runs between requests, and a sweep every 10 s forgets
-/// the addresses whose buckets are full again. It plugs into the framework's rate-limiting middleware as its global limiter.
+/// and refills all of them every 100 ms: with `./flashsale bench limiter-cost` that was about 290 bytes an address and a
+/// whole core at a million addresses, and one edge may see hundreds of thousands at the start of a 2M-shopper campaign.
+/// Here a request is a dictionary read and a compare-and-swap, nothing runs between requests, and a sweep every 10 s
+/// forgets the addresses whose buckets are full again. It plugs into the framework's rate-limiting middleware as its
+/// global limiter.
 /// </summary>
 public sealed class AddressBuckets : PartitionedRateLimiter<HttpContext>
 {
