@@ -6,26 +6,25 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.WaitingRoom.RateLimits;
 
 /// <summary>
-/// A token bucket per client address in front of what shoppers ask of the edge (queue API, live updates, queue page,
-/// campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429 <c>/rate-limited</c>
-/// with <c>Retry-After</c>, through ASP.NET Core's rate-limiting middleware with <see cref="AddressBuckets"/> as its
-/// limiter. Per address, not per session: a session gains nothing by asking more often (a re-join never improves a
-/// place, a claim needs an admission token), and one address's bucket bounds what any of its sessions can send.
+/// Token buckets per client address and per credential in front of what shoppers ask of the edge (queue API, live
+/// updates, queue page, campaign reads, and the proxied claims, their coupons and a coupon's release), answering 429
+/// <c>/rate-limited</c> with <c>Retry-After</c>, through ASP.NET Core's rate-limiting middleware with
+/// <see cref="ShopperRateLimiter"/> as its limiter.
 /// </summary>
 public static class AddressRateLimits
 {
     public static IServiceCollection AddAddressRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<AddressBuckets>();
+        services.AddSingleton<ShopperRateLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IServiceProvider>((limiter, limits, provider) =>
         {
-            if (limits.Value.PerAddressPerSecond == 0)
+            if (limits.Value is { PerAddressPerSecond: 0, PerSessionPerSecond: 0 })
             {
                 return;
             }
-            limiter.GlobalLimiter = provider.GetRequiredService<AddressBuckets>();
+            limiter.GlobalLimiter = provider.GetRequiredService<ShopperRateLimiter>();
             limiter.OnRejected = (rejected, _) =>
             {
                 var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);

@@ -3,7 +3,7 @@ using System.Net;
 
 namespace FlashSale.WaitingRoom.RateLimits;
 
-/// <summary>Section <c>WaitingRoom:RateLimits</c>: how much one client address may ask of this edge.</summary>
+/// <summary>Section <c>WaitingRoom:RateLimits</c>: how much one client address, and one shopper's credential, may ask of this edge.</summary>
 public sealed class RateLimitOptions : IValidatableObject
 {
     public const string Section = "WaitingRoom:RateLimits";
@@ -18,6 +18,17 @@ public sealed class RateLimitOptions : IValidatableObject
     /// <summary>Requests one address may send at once before the per-second rate applies (a page load, the start's rush).</summary>
     [Range(1, 1_000_000)]
     public int PerAddressBurst { get; set; } = 500;
+
+    /// <summary>
+    /// Requests per second one credential (a shopper's session or admission token) keeps up: a page polls every few
+    /// seconds, so this only stops a script hammering with one account. 0 turns the per-credential limit off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int PerSessionPerSecond { get; set; } = 5;
+
+    /// <summary>Requests one credential may send at once: a page load and a claim together stay well under it.</summary>
+    [Range(1, 1_000_000)]
+    public int PerSessionBurst { get; set; } = 20;
 
     /// <summary>Addresses never limited: the shop's own servers, a load generator, health checkers.</summary>
     public string[] ExemptAddresses { get; set; } = [];

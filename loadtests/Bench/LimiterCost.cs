@@ -6,7 +6,6 @@ using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Report;
 using FlashSale.LoadTests.Runner;
 using FlashSale.WaitingRoom.RateLimits;
-using Microsoft.Extensions.Options;
 using static FlashSale.LoadTests.Report.Format;
 
 namespace FlashSale.LoadTests.Bench;
@@ -25,7 +24,7 @@ public sealed record LimiterRound(string Limiter, int Addresses, double BytesEac
 
 /// <summary>
 /// limiter-cost: what a token bucket per client address costs the edge as addresses grow, ASP.NET Core's partitioned
-/// token bucket against the edge's <see cref="AddressBuckets"/>: memory per address, a token's cost, and the CPU spent
+/// token bucket against the edge's <see cref="TokenBuckets"/>: memory per address, a token's cost, and the CPU spent
 /// while nobody asks (the partitioned limiter refills every bucket each 100 ms). No system needed.
 /// </summary>
 public static class LimiterCost
@@ -41,7 +40,7 @@ public static class LimiterCost
         foreach (var n in o.Addresses)
         {
             var addresses = Enumerable.Range(0, n).Select(i => new IPAddress((uint)IPAddress.HostToNetworkOrder(0x0A000000 + i))).ToArray();
-            var keys = addresses.Select(AddressBuckets.ClientKey).ToArray();
+            var keys = addresses.Select(ShopperRateLimiter.ClientKey).ToArray();
             var bucket = new TokenBucketRateLimiterOptions
             {
                 TokenLimit = settings.PerAddressBurst, TokensPerPeriod = settings.PerAddressPerSecond, ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0,
@@ -49,8 +48,8 @@ public static class LimiterCost
             rounds.Add(await MeasureAsync("ASP.NET Core partitioned token bucket", n, o, ct,
                 () => PartitionedRateLimiter.Create<IPAddress, IPAddress>(a => RateLimitPartition.GetTokenBucketLimiter(a, _ => bucket)),
                 (limiter, i) => limiter.AttemptAcquire(addresses[i]).Dispose()));
-            rounds.Add(await MeasureAsync("FlashSale AddressBuckets", n, o, ct,
-                () => new AddressBuckets(Options.Create(settings), TimeProvider.System),
+            rounds.Add(await MeasureAsync("FlashSale TokenBuckets", n, o, ct,
+                () => new TokenBuckets(settings.PerAddressPerSecond, settings.PerAddressBurst, TimeProvider.System),
                 (limiter, i) => limiter.TryTake(keys[i], out _)));
         }
 

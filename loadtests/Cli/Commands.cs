@@ -40,7 +40,7 @@ public static class Commands
         queue-memory  a queue filled in Redis to N members: bytes per member, and joins/s on it vs an empty queue.
                       --members N (10000000)  --seconds S per phase (10)  --rounds N (2)  --warmup S (3)  --concurrency N (256)
                       --max-bytes N (120)  --max-slowdown SHARE (0.2)  --keep (leave the big key)  --edges N  --http2
-        limiter-cost  a token bucket per client address as addresses grow: ASP.NET Core's partitioned limiter against the edge's AddressBuckets; no system needed.
+        limiter-cost  a token bucket per client address as addresses grow: ASP.NET Core's partitioned limiter against the edge's TokenBuckets; no system needed.
                       --addresses N,N,... (10000,100000,1000000)  --idle-seconds S (5)
         token-cost    admission-token sign and verify, HS256 and ES256, through Shared's JwtCodec on one core; no system needed.
                       --samples N (31)  --sample-ms MS (100)  --warmup-ms MS (1000)  --core N (0; -1 unpinned)

@@ -18,14 +18,15 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
     private const int Burst = 5;
 
     /// <summary>An edge that lets an address send <see cref="Burst"/> at once and one a second after; 127.0.0.2 exempt.</summary>
-    private async Task<WebApplication> LimitedEdgeAsync()
+    private async Task<WebApplication> LimitedEdgeAsync(params string[] more)
     {
-        var edge = sys.NewEdge(
+        var edge = sys.NewEdge([
             "--WaitingRoom:RateLimits:PerAddressPerSecond=1",
             $"--WaitingRoom:RateLimits:PerAddressBurst={Burst}",
             // Replaces the Development exemption of the loopback addresses, which the rest of the suite relies on.
             "--WaitingRoom:RateLimits:ExemptAddresses:0=127.0.0.2",
-            "--WaitingRoom:RateLimits:ExemptAddresses:1=192.0.2.1");
+            "--WaitingRoom:RateLimits:ExemptAddresses:1=192.0.2.1",
+            .. more]);
         await sys.StartAsync(edge);
         return edge;
     }
@@ -114,7 +115,7 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
     [Fact]
     public void ClientKey_CountsIpv4MappedAsIpv4_AndIpv6ByItsSlash64()
     {
-        static UInt128 Key(string address) => AddressBuckets.ClientKey(IPAddress.Parse(address));
+        static UInt128 Key(string address) => ShopperRateLimiter.ClientKey(IPAddress.Parse(address));
 
         Assert.Equal(Key("203.0.113.7"), Key("::ffff:203.0.113.7"));
         Assert.NotEqual(Key("203.0.113.7"), Key("203.0.113.8"));
@@ -122,6 +123,42 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
         Assert.Equal(Key("2001:db8:1:2::"), Key("2001:db8:1:2:aaaa::1"));
         Assert.NotEqual(Key("2001:db8:1:2::1"), Key("2001:db8:1:3::1"));
         Assert.NotEqual(Key("0.0.0.0"), Key("::"));
+    }
+
+    [Fact]
+    public async Task OneCredentialOverItsBurst_Gets429_WhileAnotherFromTheSameAddressIsServed()
+    {
+        var edge = await LimitedEdgeAsync(
+            "--WaitingRoom:RateLimits:PerAddressPerSecond=1000", "--WaitingRoom:RateLimits:PerAddressBurst=1000",
+            "--WaitingRoom:RateLimits:PerSessionPerSecond=1", "--WaitingRoom:RateLimits:PerSessionBurst=3");
+        using var client = From("127.0.0.1", edge);
+        var hammering = await sys.SessionAsync($"hammer-{Guid.NewGuid():N}");
+        var calm = await sys.SessionAsync($"calm-{Guid.NewGuid():N}");
+        HttpRequestMessage Poll(string session) =>
+            new(HttpMethod.Get, "api/campaigns/c_nosuchcampaign/queue") { Headers = { { "Authorization", $"Bearer {session}" } } };
+
+        var answers = await SendAsync(client, 5, () => Poll(hammering));
+
+        Assert.All(answers.Take(3), a => Assert.Equal(HttpStatusCode.NotFound, a.StatusCode));
+        await Api.AssertProblemAsync(answers[3], HttpStatusCode.TooManyRequests, "rate-limited");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(Poll(calm))).StatusCode);
+        sys.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(Poll(hammering))).StatusCode);
+    }
+
+    [Fact]
+    public void CredentialKey_IsTheTokensSignature_AndNoneWithoutABearerToken()
+    {
+        const string Token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlLW9mLWEtdG9rZW4tMzItYnl0ZXMtbG9uZw";
+        const string Other = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.b3RoZXItc2lnbmF0dXJlLW9mLWEtdG9rZW4tMzItYnl0ZXM";
+
+        Assert.NotNull(ShopperRateLimiter.CredentialKey($"Bearer {Token}"));
+        Assert.Equal(ShopperRateLimiter.CredentialKey($"Bearer {Token}"), ShopperRateLimiter.CredentialKey($"bearer  {Token} "));
+        Assert.NotEqual(ShopperRateLimiter.CredentialKey($"Bearer {Token}"), ShopperRateLimiter.CredentialKey($"Bearer {Other}"));
+        Assert.Null(ShopperRateLimiter.CredentialKey(null));
+        Assert.Null(ShopperRateLimiter.CredentialKey($"Basic {Token}"));
+        Assert.Null(ShopperRateLimiter.CredentialKey("Bearer not-a-token"));
+        Assert.Null(ShopperRateLimiter.CredentialKey("Bearer a.b.short"));
     }
 
     [Theory]

@@ -1,22 +1,20 @@
 using System.Net;
 using FlashSale.WaitingRoom.RateLimits;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FlashSale.Tests.RateLimits;
 
-/// <summary>One number per address behaves as a token bucket: the burst at once, then the rate, refilled by the clock.</summary>
-public sealed class AddressBucketsTests
+/// <summary>One number per key behaves as a token bucket: the burst at once, then the rate, refilled by the clock.</summary>
+public sealed class TokenBucketsTests
 {
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
 
-    private AddressBuckets Buckets(int perSecond, int burst) =>
-        new(Options.Create(new RateLimitOptions { PerAddressPerSecond = perSecond, PerAddressBurst = burst }), clock);
+    private TokenBuckets Buckets(int perSecond, int burst) => new(perSecond, burst, clock);
 
-    private static readonly UInt128 Alice = AddressBuckets.ClientKey(IPAddress.Parse("198.51.100.1"));
-    private static readonly UInt128 Bob = AddressBuckets.ClientKey(IPAddress.Parse("198.51.100.2"));
+    private static readonly UInt128 Alice = ShopperRateLimiter.ClientKey(IPAddress.Parse("198.51.100.1"));
+    private static readonly UInt128 Bob = ShopperRateLimiter.ClientKey(IPAddress.Parse("198.51.100.2"));
 
-    private static int Takes(AddressBuckets buckets, UInt128 key, int tries) =>
+    private static int Takes(TokenBuckets buckets, UInt128 key, int tries) =>
         Enumerable.Range(0, tries).Count(i => buckets.TryTake(key, out _));
 
     [Fact]
