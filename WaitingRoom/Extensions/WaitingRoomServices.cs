@@ -25,7 +25,7 @@ public static class WaitingRoomServices
         services.AddHostedService<AdmissionTicker>();
         services.AddLiveUpdates();
         services.AddEdgeProxy();
-        services.AddAddressRateLimits();
+        services.AddShopperRateLimits();
         return builder;
     }
 }

@@ -12,7 +12,7 @@ namespace FlashSale.WaitingRoom.RateLimits;
 /// The edge's limits on shoppers, as the global limiter of ASP.NET Core's rate-limiting middleware: a token bucket per
 /// client address, and one per credential, the bearer token a shopper sends (a session, or a turn's admission token),
 /// so one account cannot spend its whole address's allowance, nor a script its own. Both are <see cref="TokenBuckets"/>.
-/// Requests that are not a shopper's (<see cref="AddressRateLimits.IsShopperRequest"/>) and exempt addresses pass.
+/// Requests that are not a shopper's (<see cref="ShopperRateLimits.IsShopperRequest"/>) and exempt addresses pass.
 /// </summary>
 public sealed class ShopperRateLimiter : PartitionedRateLimiter<HttpContext>
 {
@@ -74,7 +74,7 @@ public sealed class ShopperRateLimiter : PartitionedRateLimiter<HttpContext>
 
     protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
     {
-        if (permitCount == 0 || resource.Connection.RemoteIpAddress is not { } remote || !AddressRateLimits.IsShopperRequest(resource.Request.Path))
+        if (permitCount == 0 || resource.Connection.RemoteIpAddress is not { } remote || !ShopperRateLimits.IsShopperRequest(resource.Request.Path))
         {
             return Lease.Granted;
         }

@@ -13,7 +13,7 @@ namespace FlashSale.Tests.RateLimits;
 /// told apart by binding their sockets to different loopback addresses (all of 127.0.0.0/8 reaches the edge).
 /// </summary>
 [Collection(SystemCollection.Name)]
-public sealed class AddressRateLimitTests(FlashSaleSystem sys)
+public sealed class ShopperRateLimitTests(FlashSaleSystem sys)
 {
     private const int Burst = 5;
 
@@ -177,7 +177,7 @@ public sealed class AddressRateLimitTests(FlashSaleSystem sys)
     [InlineData("/healthz", false)]
     [InlineData("/metrics", false)]
     public void IsShopperRequest_TellsShoppersFromServicesAndProbes(string path, bool shopper) =>
-        Assert.Equal(shopper, AddressRateLimits.IsShopperRequest(path));
+        Assert.Equal(shopper, ShopperRateLimits.IsShopperRequest(path));
 
     [Fact]
     public async Task Edge_WithAnExemptionThatIsNoAddress_RefusesToStart()

@@ -11,9 +11,9 @@ namespace FlashSale.WaitingRoom.RateLimits;
 /// <c>/rate-limited</c> with <c>Retry-After</c>, through ASP.NET Core's rate-limiting middleware with
 /// <see cref="ShopperRateLimiter"/> as its limiter.
 /// </summary>
-public static class AddressRateLimits
+public static class ShopperRateLimits
 {
-    public static IServiceCollection AddAddressRateLimits(this IServiceCollection services)
+    public static IServiceCollection AddShopperRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ShopperRateLimiter>();
