@@ -128,6 +128,17 @@ public sealed class JwtCodec
     public static IDictionary<string, object> Claims(params (string Type, object Value)[] claims) =>
         claims.ToDictionary(c => c.Type, c => c.Value);
 
-    public static string? Bearer(string? authorization) =>
-        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    public static string? Bearer(string? authorization) => TryBearer(authorization, out var token) ? token.ToString() : null;
+
+    /// <summary>The token of an <c>Authorization: Bearer …</c> header, trimmed and not copied; false when there is none.</summary>
+    public static bool TryBearer(string? authorization, out ReadOnlySpan<char> token)
+    {
+        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = authorization.AsSpan(7).Trim();
+            return true;
+        }
+        token = default;
+        return false;
+    }
 }

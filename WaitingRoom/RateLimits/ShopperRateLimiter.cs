@@ -4,6 +4,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using FlashSale.Shared.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace FlashSale.WaitingRoom.RateLimits;
@@ -59,11 +60,11 @@ public sealed class ShopperRateLimiter : PartitionedRateLimiter<HttpContext>
     /// </summary>
     public static UInt128? CredentialKey(string? authorization)
     {
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (!JwtCodec.TryBearer(authorization, out var token))
         {
             return null;
         }
-        var signature = authorization.AsSpan(authorization.LastIndexOf('.') + 1).Trim();
+        var signature = token[(token.LastIndexOf('.') + 1)..];
         Span<byte> bytes = stackalloc byte[18];
         return signature.Length >= 24 && Base64Url.DecodeFromChars(signature[..24], bytes, out _, out var written) == OperationStatus.Done && written == 18
             ? BinaryPrimitives.ReadUInt128BigEndian(bytes)
