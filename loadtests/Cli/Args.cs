@@ -53,13 +53,21 @@ public sealed class Args
     public string? Optional(string name) => Has(name) ? values[name] ?? throw new UsageException($"--{name} needs a value") : null;
 
     /// <summary>Integers may be written 2000000, 2,000,000, 2_000_000, 2M or 20k.</summary>
-    public int Int(string name, int fallback)
+    public int Int(string name, int fallback) =>
+        !Has(name) ? fallback
+        : values[name] is { } written ? WholeNumber(name, written.Replace(",", "", StringComparison.Ordinal), written)
+        : throw new UsageException($"--{name} needs a value");
+
+    /// <summary>A list of integers separated by commas, each written as <see cref="Int"/> takes it but without thousands commas.</summary>
+    public IReadOnlyList<int> Ints(string name, IReadOnlyList<int> fallback) =>
+        !Has(name) ? fallback
+        : [.. (values[name] ?? throw new UsageException($"--{name} needs a value"))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => WholeNumber(name, n, n))];
+
+    /// <summary>One integer, <paramref name="shown"/> as the user wrote it for the error.</summary>
+    private static int WholeNumber(string name, string number, string shown)
     {
-        if (!Has(name))
-        {
-            return fallback;
-        }
-        var text = (values[name] ?? throw new UsageException($"--{name} needs a value")).Replace(",", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+        var text = number.Replace("_", "", StringComparison.Ordinal);
         var scale = 1;
         if (text.EndsWith('k') || text.EndsWith('K'))
         {
@@ -73,7 +81,7 @@ public sealed class Args
         }
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v * scale is >= int.MinValue and <= int.MaxValue
             ? (int)Math.Round(v * scale)
-            : throw new UsageException($"--{name}: '{values[name]}' is not a whole number");
+            : throw new UsageException($"--{name}: '{shown}' is not a whole number");
     }
 
     /// <summary>A share, written 0.05 or 5%.</summary>

@@ -223,13 +223,14 @@ public static class Commands
     public static LimiterCostOptions LimiterCost(Args a)
     {
         var d = new LimiterCostOptions();
-        var addresses = a.Optional("addresses") is { } list
-            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(n => int.TryParse(n.Replace("_", "", StringComparison.Ordinal), out var v) && v > 0 ? v : throw new UsageException($"--addresses: '{n}' is not a positive whole number"))
-                .ToArray()
-            : d.Addresses;
-        var idle = a.Int("idle-seconds", d.IdleSeconds);
-        return idle < 1 ? throw new UsageException("--idle-seconds must be at least 1") : new LimiterCostOptions { Addresses = addresses, IdleSeconds = idle };
+        var o = new LimiterCostOptions { Addresses = a.Ints("addresses", d.Addresses), IdleSeconds = a.Int("idle-seconds", d.IdleSeconds) };
+        return o switch
+        {
+            { Addresses.Count: 0 } => throw new UsageException("--addresses needs at least one number"),
+            _ when o.Addresses.Any(n => n < 1) => throw new UsageException("--addresses: each is a positive whole number"),
+            { IdleSeconds: < 1 } => throw new UsageException("--idle-seconds must be at least 1"),
+            _ => o,
+        };
     }
 
     /// <summary>Parses, runs and reports one scenario; answers the process exit code.</summary>
