@@ -13,11 +13,12 @@ namespace FlashSale.Shared.Redis;
 public sealed class AdmissionCursor(IConnectionMultiplexer redis, TimeProvider time)
 {
     /// <summary>
-    /// A poll refreshes a shopper's seen mark only when the mark is at least this old: most polls then write nothing.
-    /// The reaper allows the same slack, so nobody loses a place sooner than the expiry after their last poll, at most
-    /// this much later.
+    /// A poll refreshes a shopper's seen mark only when the mark is at least this old: most polls then write nothing,
+    /// and an edge answers them from memory (<c>LivePlaces</c>; a page polls every 1–3 s). The reaper allows the same
+    /// slack, so nobody loses a place sooner than the expiry after their last poll (60 s at the least), at most this
+    /// much later.
     /// </summary>
-    public const int SeenRefreshMilliseconds = 5000;
+    public const int SeenRefreshMilliseconds = 15_000;
 
     // Work per tick is bounded so one tick never blocks Redis for long; what is left is done by the next tick.
     private const int ReapPerTick = 1000;

@@ -156,6 +156,8 @@ public static class QueueLua
             if not r then return served end
             clearMark(seen, indexOf(redis.call('ZSCORE', queue, user), redis.call('HGET', adm, 'perm') or ''))
             redis.call('ZREM', queue, user)
+            -- Everyone behind moves up a rank: edges answering polls from the ranks they last read count on this.
+            redis.call('HINCRBY', adm, 'left', 1)
             if r < math.floor(served) then
                 served = served - 1
                 redis.call('HINCRBY', adm, 'departed', 1)

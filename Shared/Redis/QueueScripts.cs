@@ -13,10 +13,11 @@ public static class QueueScripts
     /// permutation before the start and in order after it. A member still in line keeps the place (a re-join never
     /// improves it) unless it has already lost it to the position expiry, which the reaper may not have reached yet.
     /// Nobody joins a sold-out queue; the claimed count and sold-out flag come back with the rank, so a join is one
-    /// round trip. Each member's answer is <c>{ rank, served, closed, claimed }</c> (rank -1: not joined).
+    /// round trip. Each member's answer is <c>{ rank, served, closed, claimed }</c> (rank -1: not joined), after the start
+    /// followed by the member's seen mark (Unix seconds, 0: none) and how many have left the queue so far.
     /// </summary>
     public static readonly RedisScript Join = QueueLua.Prepare("""
-        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry', 'joins')
+        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry', 'joins', 'left')
         local closed = h[1] or '0'
         local claimed = redis.call('GET', @claimed) or '0'
         local answers = {}
@@ -36,6 +37,7 @@ public static class QueueScripts
         local joinsBefore = joins
         local cutoff = staleBefore(h[4], h[5], now, tonumber(@seenRefresh))
         local postStart = now >= tonumber(@startMs)
+        local left = tonumber(h[7] or '0')
         -- Nobody has lapsed before the first turns: one SCARD then spares a SISMEMBER a joiner.
         local anyLapsed = redis.call('SCARD', @lapsed) > 0
         local seen = {}
@@ -61,7 +63,12 @@ public static class QueueScripts
             end
             seen[#seen + 1] = index
             -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
-            answers[#answers + 1] = { postStart and redis.call('ZRANK', @queue, user) or 0, shown(served), closed, claimed }
+            if postStart then
+                answers[#answers + 1] = { redis.call('ZRANK', @queue, user), shown(served), closed, claimed,
+                    hasMark(index) and math.floor(now / 1000) or 0, left }
+            else
+                answers[#answers + 1] = { 0, shown(served), closed, claimed }
+            end
         end
         end)
         if joins ~= joinsBefore then redis.call('HSET', @adm, 'joins', tostring(joins)) end
@@ -88,11 +95,13 @@ public static class QueueScripts
     /// expired loses it now. Before the start only membership matters: nobody has a position yet, and the position
     /// expiry counts from the start, so a pre-queue answer reads no rank and writes no mark. The caller passes the start it
     /// will describe the answer by, so both sides agree on which side of it the answer falls.
-    /// Each member's answer is <c>{ rank, served, closed, token, deadline }</c> (rank -1: not in line).
+    /// Each member's answer is <c>{ rank, served, closed, token, deadline }</c> (rank -1: not in line); a waiting member's
+    /// adds its seen mark (Unix seconds, 0: none) and how many have left the queue so far.
     /// </summary>
     public static readonly RedisScript Status = QueueLua.Prepare("""
-        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry')
+        local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry', 'left')
         local closed = h[1] or '0'
+        local left = tonumber(h[6] or '0')
         local now = tonumber(@now)
         local served = tonumber(h[2] or '0')
         local servedBefore = served
@@ -117,15 +126,17 @@ public static class QueueScripts
                     answers[#answers + 1] = { -1, '0', closed }
                 else
                     -- Marks are whole seconds, rounded down: refreshing a second early keeps the expiry counted from the last poll.
-                    if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 then
+                    if now - seenAtMark * 1000 >= tonumber(@seenRefresh) - 1000 and hasMark(index) then
                         markSeen(@seen, index, now)
+                        seenAtMark = math.floor(now / 1000)
                     end
                     if rank < math.floor(served) then
                         answers[#answers + 1] = { rank, shown(served), closed, redis.call('GET', @tokenPrefix .. user) or '',
                             redis.call('ZSCORE', @active, user) or '' }
                     else
-                        -- Still waiting: a token and a turn only ever come with admission.
-                        answers[#answers + 1] = { rank, shown(served), closed, '', '' }
+                        -- Still waiting: a token and a turn only ever come with admission. The mark and the
+                        -- departures so far let the edge answer this shopper's next polls itself (LivePlaces).
+                        answers[#answers + 1] = { rank, shown(served), closed, '', '', seenAtMark, left }
                     end
                 end
             end

@@ -36,6 +36,7 @@ public sealed class QueueService
     private readonly AdmissionTokens tokens;
     private readonly TimeProvider time;
     private readonly PrequeueMembers prequeue;
+    private readonly LivePlaces live;
     private readonly Task leavesHeard;
 
     public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options)
@@ -45,6 +46,7 @@ public sealed class QueueService
         this.time = time;
         idleDrops = new OncePer(TimeSpan.FromMinutes(1), time);
         prequeue = new PrequeueMembers(options.Value.PrequeueCacheMembers, time);
+        live = new LivePlaces(options.Value.LivePlacesMembers, time);
         // Asynchronously: this service is made by the first queue request, in a storm, and a blocking SUBSCRIBE there
         // starved the thread pool that Redis's reader needs. Until the subscription stands nothing is remembered.
         leavesHeard = redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>
@@ -52,10 +54,23 @@ public sealed class QueueService
             if (QueueLeaves.TryParse(message, out var campaignId, out var member))
             {
                 prequeue.Remove(campaignId, member);
+                live.Remove(campaignId, member);
+            }
+        });
+        // Sold out, cancelled, admission retuned: polls answered from memory must not wait for the next answer from Redis to see it.
+        _ = redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.EventsChannel), (_, message) =>
+        {
+            if (CampaignEvents.TryParse(message, out var kind, out var campaignId) && kind is CampaignEvents.SoldOut or CampaignEvents.Changed)
+            {
+                live.ForgetCursor(campaignId);
             }
         });
         // Leaves announced while the subscription was down went unheard: what this edge knew may be stale.
-        redis.ConnectionRestored += (_, _) => prequeue.Clear();
+        redis.ConnectionRestored += (_, _) =>
+        {
+            prequeue.Clear();
+            live.Clear();
+        };
     }
 
     /// <summary>Done once this edge hears the other edges' leaves; for tests.</summary>
@@ -63,6 +78,9 @@ public sealed class QueueService
 
     /// <summary>Pre-queue members this edge answers for from memory; for tests.</summary>
     internal PrequeueMembers Prequeue => prequeue;
+
+    /// <summary>Waiting shoppers this edge answers for from memory after the start; for tests.</summary>
+    internal LivePlaces Live => live;
 
     /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
     private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
@@ -81,9 +99,19 @@ public sealed class QueueService
     {
         var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        var ticket = live.Watch(campaign.Id);
         var (result, asSent, at) = await batcher.SendAsync((campaign, member));
         var rank = (long)result[0];
-        return rank < 0 ? null : Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+        if (rank < 0)
+        {
+            return null;
+        }
+        var status = Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+        if (status.Status == "waiting" && result.Length >= 6)
+        {
+            live.Remember(ticket, asSent, member, rank, Served(result[1]), (long)result[5], (long)result[4], at);
+        }
+        return status;
     }
 
     /// <summary>
@@ -140,6 +168,7 @@ public sealed class QueueService
             DropIdle(joins);
             DropIdle(polls);
             prequeue.DropStartedOrIdle();
+            live.DropEndedOrIdle();
         }
     }
 
@@ -166,6 +195,7 @@ public sealed class QueueService
             return false;
         }
         prequeue.Remove(campaign.Id, member);
+        live.Remove(campaign.Id, member);
         // Every edge hears it, this one too (harmlessly): the others may be answering this shopper's polls from memory.
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), QueueLeaves.Format(campaign.Id, member));
         return true;
@@ -175,6 +205,11 @@ public sealed class QueueService
     {
         DropIdleBatchersWhenDue();
         var member = QueueMember.Of(userId);
+        var now = time.GetUtcNow();
+        if (campaign.StateAt(now) == CampaignState.Live && live.TryAnswer(campaign, member, now, out var rank, out var served))
+        {
+            return Describe(campaign, now, rank, served, closed: false, token: null, deadline: null);
+        }
         // Never null: ReadStatusAsync always answers, and so does memory.
         return (await KnownOrAskAsync(campaign, member, async () => await ReadStatusAsync(campaign, userId, member)))!;
     }
@@ -183,6 +218,7 @@ public sealed class QueueService
     {
         var batcher = polls.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
             QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds())));
+        var ticket = live.Watch(campaign.Id);
         (var parts, campaign, var now) = await batcher.SendAsync((campaign, member));
         if ((long)parts[0] < 0)
         {
@@ -193,6 +229,10 @@ public sealed class QueueService
         }
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
         var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], deadline);
+        if (status.Status == "waiting" && parts.Length >= 7)
+        {
+            live.Remember(ticket, campaign, member, (long)parts[0], Served(parts[1]), (long)parts[6], (long)parts[5], now);
+        }
         if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
         {
             // Admitted without an open turn is a shopper who has already claimed: there is nothing more to hand out.
