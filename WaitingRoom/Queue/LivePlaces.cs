@@ -52,11 +52,11 @@ public sealed class LivePlaces(long capacity, TimeProvider time)
         }
     }
 
-    /// <summary>Keeps the newest cursor any answer brought.</summary>
+    /// <summary>Keeps the newest cursor any answer brought (of two asked at one instant, the one that arrived last).</summary>
     public void See(string campaignId, double served, bool closed, long left, DateTimeOffset askedAt)
     {
         var seen = new Cursor(served, closed, left, askedAt.UtcTicks);
-        cursors.AddOrUpdate(campaignId, seen, (_, known) => known.AtTicks >= seen.AtTicks ? known : seen);
+        cursors.AddOrUpdate(campaignId, seen, (_, known) => known.AtTicks > seen.AtTicks ? known : seen);
     }
 
     /// <summary>An announced change (sold out, admission settings, cancel): the next poll reads Redis.</summary>
