@@ -16,14 +16,14 @@ public sealed class WaitingRoomOptions
     public int CampaignCacheMilliseconds { get; set; } = 1000;
 
     /// <summary>
-    /// Pre-queue members this edge remembers (about 28 bytes each), over all campaigns, so their polls before the start
+    /// Pre-queue members this edge remembers (about 34 bytes each), over all campaigns, so their polls before the start
     /// need no Redis; beyond it polls go to Redis as before. 0 turns the cache off.
     /// </summary>
     [Range(0, 100_000_000)]
     public long PrequeueCacheMembers { get; set; } = 2_000_000;
 
     /// <summary>
-    /// Waiting shoppers whose places this edge remembers after the start (about 36 bytes each), over all campaigns, so
+    /// Waiting shoppers whose places this edge remembers after the start (about 44 bytes each), over all campaigns, so
     /// most of their polls need no Redis (<see cref="Queue.LivePlaces"/>); beyond it polls go to Redis. 0 turns it off.
     /// </summary>
     [Range(0, 100_000_000)]

@@ -15,7 +15,7 @@ namespace FlashSale.WaitingRoom.Queue;
 /// The rank shown may be behind by the shoppers ahead who left since it was read (as the live stream's is), at most
 /// one refresh interval. Admission is never missed by that: Redis counts every departure from the queue, and a poll
 /// goes to Redis whenever the departures since the rank was read could have brought the shopper within reach of the
-/// cursor. Sold-out and admission changes forget the campaign's cursor as they are announced. About 32 bytes a member
+/// cursor. Sold-out and admission changes forget the campaign's cursor as they are announced. About 44 bytes a member
 /// (<c>WaitingRoom:LivePlacesMembers</c>).
 /// </remarks>
 public sealed class LivePlaces(long capacity, TimeProvider time)

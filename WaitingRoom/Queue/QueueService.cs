@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Security.Cryptography;
 using FlashSale.Shared.Campaigns;
@@ -39,7 +40,7 @@ public sealed class QueueService
     private readonly LivePlaces live;
     private readonly Task leavesHeard;
 
-    public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options)
+    public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options, IMeterFactory? meters = null)
     {
         this.redis = redis;
         this.tokens = tokens;
@@ -47,6 +48,9 @@ public sealed class QueueService
         idleDrops = new OncePer(TimeSpan.FromMinutes(1), time);
         prequeue = new PrequeueMembers(options.Value.PrequeueCacheMembers, time);
         live = new LivePlaces(options.Value.LivePlacesMembers, time);
+        // Read when exported, so a poll pays nothing for it.
+        meters?.Create(ServiceDefaults.MeterName).CreateObservableCounter("flashsale.queue.polls_from_memory", () => live.Answered,
+            description: "Status polls after the start answered from this edge's memory of waiting shoppers' places, without Redis");
         // Asynchronously: this service is made by the first queue request, in a storm, and a blocking SUBSCRIBE there
         // starved the thread pool that Redis's reader needs. Until the subscription stands nothing is remembered.
         leavesHeard = redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>

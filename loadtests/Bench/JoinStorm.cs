@@ -92,6 +92,7 @@ public static class JoinStorm
             }, Math.Max(1, o.WarmupRounds), ct);
         }
         var joinedPerRound = new int[o.Rounds];
+        var fromMemoryBefore = await PollsFromMemoryAsync(http.Edges, ct);
         for (var r = 0; r < o.Rounds; r++)
         {
             var round = sessions[(r * o.Joins)..((r + 1) * o.Joins)];
@@ -99,6 +100,7 @@ public static class JoinStorm
             joinedPerRound[r] = await JoinPhaseAsync(Step(r + 1), http, campaigns[r], round, o.Concurrency, during, metrics, ct);
             await StatusPhaseAsync(StatusStep(r + 1), http, campaigns[r], round, joinedPerRound[r], o.Concurrency, during, metrics, ct);
         }
+        var fromMemory = await PollsFromMemoryAsync(http.Edges, ct) - fromMemoryBefore;
         await sampler.DisposeAsync();
 
         long queueLength = 0;
@@ -119,6 +121,7 @@ public static class JoinStorm
         var joinMedian = rounds[MedianIndex(joinRatios)];
         var statusMedian = rounds[MedianIndex(statusRatios)];
         var joinsOk = rounds.Sum(r => r.Join.Ok);
+        var statusOk = rounds.Sum(r => r.Status?.Ok ?? 0);
         var result = new RunResult(Name, startedAt, Stopwatch.GetElapsedTime(origin),
             [
                 new("campaigns (one a round)", string.Join(", ", campaigns)), new("queue", o.Live ? "live (post-start, FIFO)" : "pre-queue (random draws)"),
@@ -130,13 +133,21 @@ public static class JoinStorm
                 new($"joins per second ÷ GET /healthz per second (median round of {o.Rounds}: {Ratios(joinRatios)})", "join", joinMedian.Join.RatePerSecond, "healthz", joinMedian.Healthz.RatePerSecond),
                 new($"status answers per second ÷ GET /healthz per second (median round of {o.Rounds}: {Ratios(statusRatios)})", "status", statusMedian.Status?.RatePerSecond ?? double.NaN, "healthz", statusMedian.Healthz.RatePerSecond),
             ],
-            [new("joins answered 202", Count(joinsOk)), new("queue length in Redis afterwards (all rounds)", Count(queueLength))],
+            [
+                new("joins answered 202", Count(joinsOk)), new("queue length in Redis afterwards (all rounds)", Count(queueLength)),
+                new("status polls answered 200 (all rounds)", Count(statusOk)),
+                new("of those, answered from the edges' memory without Redis (flashsale_queue_polls_from_memory_total)",
+                    fromMemory is { } m ? $"{Count(m)} ({m / (double)Math.Max(1, statusOk):P0})" : "(an edge's /metrics did not answer)"),
+            ],
             [
                 "Each join is a new shopper with a locally minted session; the edge validates it (HS256) and runs the join script on Redis.",
                 o.WarmupSeconds > 0
                     ? $"Before the measured phases, warm-up rounds of {o.WarmupSeconds} s of joins and {o.WarmupSeconds} s of polls by other shoppers, each on a campaign of its own, warmed the join and status paths: {warmedBy?.Describe()} (the warm-up steps; not in the ratios)."
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
                 "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks the session's signature on every request: 1.6 µs, less than remembering it).",
+                o.Live
+                    ? "After the start an edge answers a waiting shopper's poll from memory while the shopper's seen mark is under 14 s old and the shopper cannot have reached the cursor (LivePlaces); here each shopper's polls come about 5–20 s after the join, so some find the mark fresh and some refresh it in Redis (a page polls every 1–3 s)."
+                    : "Before the start an edge answers a known pre-queue member's poll from memory (PrequeueMembers).",
                 $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",
                 queueLength == joinsOk ? "The queues hold exactly one member per 202." : $"The queues hold {Count(queueLength)} members for {Count(joinsOk)} 202s.",
             ],
@@ -147,6 +158,22 @@ public static class JoinStorm
             ],
             MachineInfo.Capture());
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
+    }
+
+    /// <summary>Live polls the edges answered from memory so far (<c>LivePlaces</c>), or null when an edge's /metrics did not answer.</summary>
+    private static async Task<long?> PollsFromMemoryAsync(IReadOnlyList<Uri> edges, CancellationToken ct)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        long total = 0;
+        foreach (var edge in edges)
+        {
+            if (await ServiceMetrics.ScrapeAsync(client, edge, ct) is not { } text)
+            {
+                return null;
+            }
+            total += (long)(ServiceMetrics.Sum(text, "flashsale_queue_polls_from_memory_total") ?? 0);
+        }
+        return total;
     }
 
     /// <summary>The index of the median (the lower one of an even count), NaN last.</summary>

@@ -2,6 +2,7 @@ using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Redis;
 using FlashSale.WaitingRoom.Queue;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace FlashSale.Tests.Queue;
 
@@ -9,7 +10,7 @@ namespace FlashSale.Tests.Queue;
 /// The edge's memory of waiting shoppers' places after the start answers a poll only when Redis would have answered
 /// the same: a fresh seen mark, a recent cursor, and no way the shopper could have reached the cursor since.
 /// </summary>
-public sealed class LivePlacesTests
+public sealed class LivePlacesTests(ITestOutputHelper output)
 {
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UnixEpoch.AddSeconds(1_800_000_000));
     private static readonly string Ann = QueueMember.Of("ann");
@@ -136,5 +137,36 @@ public sealed class LivePlacesTests
         Assert.Equal(0, places.Count);
         places.See(campaign.Id, 5, closed: false, left: 0, clock.GetUtcNow());
         Assert.False(places.TryAnswer(campaign, Ann, clock.GetUtcNow(), out _, out _));
+    }
+
+    [Fact]
+    public void AMillionMembers_LiveAndPrequeue_EachFitInUnder64Bytes()
+    {
+        const int members = 1_000_000;
+        var names = Enumerable.Range(0, members).Select(i => QueueMember.Of($"mem-{i}")).ToArray();
+        var campaign = LiveCampaign();
+
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var live = new LivePlaces(members, clock);
+        foreach (var name in names)
+        {
+            live.Remember(live.Watch(campaign.Id), campaign, name, rank: 10, served: 5, left: 0, markSecond: NowSecond, clock.GetUtcNow());
+        }
+        var afterLive = GC.GetTotalMemory(forceFullCollection: true);
+        var prequeue = new PrequeueMembers(members, clock);
+        foreach (var name in names)
+        {
+            prequeue.Add(prequeue.Watch(campaign.Id), name, campaign.EndsAt);
+        }
+        var afterPrequeue = GC.GetTotalMemory(forceFullCollection: true);
+
+        var (livePer, prequeuePer) = ((afterLive - before) / (double)members, (afterPrequeue - afterLive) / (double)members);
+        output.WriteLine($"{members:N0} members: live places {livePer:0.0} bytes each, pre-queue {prequeuePer:0.0} bytes each");
+        Assert.Equal(members, live.Count);
+        Assert.Equal(members, prequeue.Count);
+        Assert.True(livePer < 64, $"{livePer:0.0} bytes per live place");
+        Assert.True(prequeuePer < 64, $"{prequeuePer:0.0} bytes per pre-queue member");
+        GC.KeepAlive(live);
+        GC.KeepAlive(prequeue);
     }
 }
