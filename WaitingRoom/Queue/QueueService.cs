@@ -39,6 +39,7 @@ public sealed class QueueService
     private readonly PrequeueMembers prequeue;
     private readonly LivePlaces live;
     private readonly Task leavesHeard;
+    private long prequeueAnswers;
 
     public QueueService(IConnectionMultiplexer redis, AdmissionTokens tokens, TimeProvider time, IOptions<WaitingRoomOptions> options, IMeterFactory? meters = null)
     {
@@ -49,8 +50,11 @@ public sealed class QueueService
         prequeue = new PrequeueMembers(options.Value.PrequeueCacheMembers, time);
         live = new LivePlaces(options.Value.LivePlacesMembers, time);
         // Read when exported, so a poll pays nothing for it.
-        meters?.Create(ServiceDefaults.MeterName).CreateObservableCounter("flashsale.queue.polls_from_memory", () => live.Answered,
-            description: "Status polls after the start answered from this edge's memory of waiting shoppers' places, without Redis");
+        meters?.Create(ServiceDefaults.MeterName).CreateObservableCounter("flashsale.queue.answers_from_memory", () => new[]
+        {
+            new Measurement<long>(Interlocked.Read(ref prequeueAnswers), new KeyValuePair<string, object?>("phase", "prequeue")),
+            new Measurement<long>(live.Answered, new KeyValuePair<string, object?>("phase", "live")),
+        }, description: "Queue answers this edge gave from memory, without Redis: pre-queue polls and re-joins, and waiting shoppers' polls after the start");
         // Asynchronously: this service is made by the first queue request, in a storm, and a blocking SUBSCRIBE there
         // starved the thread pool that Redis's reader needs. Until the subscription stands nothing is remembered.
         leavesHeard = redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.LeavesChannel), (_, message) =>
@@ -132,6 +136,7 @@ public sealed class QueueService
         }
         if (prequeue.Contains(campaign.Id, member))
         {
+            Interlocked.Increment(ref prequeueAnswers);
             return Describe(campaign, asked, 0, 0, closed: false, token: null, deadline: null);
         }
         var ticket = prequeue.Watch(campaign.Id);

@@ -136,7 +136,7 @@ public static class JoinStorm
             [
                 new("joins answered 202", Count(joinsOk)), new("queue length in Redis afterwards (all rounds)", Count(queueLength)),
                 new("status polls answered 200 (all rounds)", Count(statusOk)),
-                new("of those, answered from the edges' memory without Redis (flashsale_queue_polls_from_memory_total)",
+                new("of those, answered from the edges' memory without Redis (flashsale_queue_answers_from_memory_total)",
                     fromMemory is { } m ? $"{Count(m)} ({m / (double)Math.Max(1, statusOk):P0})" : "(an edge's /metrics did not answer)"),
             ],
             [
@@ -160,7 +160,7 @@ public static class JoinStorm
         return result with { ReportFolder = await ReportWriter.WriteAsync(result, target.ResultsRoot) };
     }
 
-    /// <summary>Live polls the edges answered from memory so far (<c>LivePlaces</c>), or null when an edge's /metrics did not answer.</summary>
+    /// <summary>Queue answers the edges gave from memory so far (pre-queue and live), or null when an edge's /metrics did not answer.</summary>
     private static async Task<long?> PollsFromMemoryAsync(IReadOnlyList<Uri> edges, CancellationToken ct)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -171,7 +171,7 @@ public static class JoinStorm
             {
                 return null;
             }
-            total += (long)(ServiceMetrics.Sum(text, "flashsale_queue_polls_from_memory_total") ?? 0);
+            total += (long)(ServiceMetrics.Sum(text, "flashsale_queue_answers_from_memory_total") ?? 0);
         }
         return total;
     }

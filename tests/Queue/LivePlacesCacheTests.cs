@@ -68,6 +68,24 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
         // And the answer from Redis is remembered again: the next poll is the edge's.
         Assert.Equal(5, (await sys.QueueStatusAsync(campaign, sessions[4]))["rank"]!.GetValue<long>());
         Assert.Equal(answered + 1, Live.Answered);
+
+        // Operators see it in the edge's metrics (the exporter may serve a scrape a moment old).
+        var counted = Live.Answered;
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        double exported;
+        while ((exported = await ExportedLiveAnswersAsync()) < counted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(exported >= counted, $"/metrics says {exported} live answers from memory, the edge counted {counted}");
+    }
+
+    private async Task<double> ExportedLiveAnswersAsync()
+    {
+        var text = await sys.Edge.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("flashsale_queue_answers_from_memory_total{", StringComparison.Ordinal) && l.Contains("phase=\"live\"", StringComparison.Ordinal));
+        Assert.NotNull(line);
+        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
