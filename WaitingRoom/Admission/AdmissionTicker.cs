@@ -15,7 +15,9 @@ public sealed class AdmissionTicker(CampaignCache cache, AdmissionCursor cursor,
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.TickMilliseconds), time);
+        var period = TimeSpan.FromMilliseconds(options.Value.TickMilliseconds);
+        var lead = AdmissionCursor.LeadFor(period);
+        using var timer = new PeriodicTimer(period, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -23,7 +25,7 @@ public sealed class AdmissionTicker(CampaignCache cache, AdmissionCursor cursor,
                 var now = time.GetUtcNow();
                 // All at once, pipelined on one connection: one after another, a tick took a round trip per live
                 // campaign, and with dozens live it ran late enough to show as admission lag.
-                var live = (await cache.ListAsync()).Where(c => c.StateAt(now) == CampaignState.Live).Select(c => cursor.AdvanceAsync(c.Id));
+                var live = (await cache.ListAsync()).Where(c => c.StateAt(now) == CampaignState.Live).Select(c => cursor.AdvanceAsync(c.Id, lead));
                 await Task.WhenAll(live);
             }
             catch (Exception e) when (e is not OperationCanceledException)
