@@ -55,8 +55,14 @@ public sealed class LivePlaces(long capacity, TimeProvider time)
     /// <summary>Keeps the newest cursor any answer brought (of two asked at one instant, the one that arrived last).</summary>
     public void See(string campaignId, double served, bool closed, long left, DateTimeOffset askedAt)
     {
-        var seen = new Cursor(served, closed, left, askedAt.UtcTicks);
-        cursors.AddOrUpdate(campaignId, seen, (_, known) => known.AtTicks > seen.AtTicks ? known : seen);
+        var at = askedAt.UtcTicks;
+        // The members of one batch bring the same cursor: the first of them records it, the rest find it there.
+        if (cursors.TryGetValue(campaignId, out var known) && (known.AtTicks > at || (known.AtTicks == at && known.Served.Equals(served) && known.Closed == closed && known.Left == left)))
+        {
+            return;
+        }
+        var seen = new Cursor(served, closed, left, at);
+        cursors.AddOrUpdate(campaignId, seen, (_, current) => current.AtTicks > seen.AtTicks ? current : seen);
     }
 
     /// <summary>An announced change (sold out, admission settings, cancel): the next poll reads Redis.</summary>
