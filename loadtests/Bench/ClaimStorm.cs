@@ -96,7 +96,12 @@ public static class ClaimStorm
             var compiled = await jit.WarmUntilQuietAsync(async round =>
             {
                 var warm = await PrepareAsync($"warm-up {round}", new BenchSetup(http, admin, minter, metrics, $"{tag}w{round}"), warmStock, o.WarmupClaimers, o.Concurrency, ct);
+                // The measured storm is watched through Admin's metrics: warm that path as the edge's and ClaimApi's are.
+                using var watchingWarm = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var warmWatch = new LeaseWatch(admin, warm.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds), metrics, LeaseWatch.WarmupStep).RunAsync(watchingWarm.Token);
                 await StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct);
+                watchingWarm.CancelAfter(TimeSpan.FromSeconds(5));
+                await warmWatch;
                 if (o.NoOpPath is { } warmPath)
                 {
                     await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);

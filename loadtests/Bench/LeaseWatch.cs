@@ -40,9 +40,10 @@ public sealed record LeaseDrain(double SoldOutAtSeconds, int LeasedAtSoldOut, in
 }
 
 /// <summary>Polls GET /api/admin/campaigns/{id}/metrics every <c>interval</c> until the leases drain after a sell-out, or it is told to stop.</summary>
-public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan interval, Runner.RunMetrics metrics)
+public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan interval, Runner.RunMetrics metrics, string step = LeaseWatch.Step)
 {
     public const string Step = "admin: metrics read (lease watch)";
+    public const string WarmupStep = "warm-up: admin metrics read (not measured)";
 
     private readonly List<InventorySample> samples = [];
 
@@ -68,7 +69,7 @@ public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan in
             {
                 var sent = Stopwatch.GetTimestamp();
                 var read = await admin.MetricsAsync(campaignId, ct);
-                metrics.Step(Step).Record(sent, read is null ? Runner.Outcome.Error(0, "no-metrics") : Runner.Outcome.Ok(200));
+                metrics.Step(step).Record(sent, read is null ? Runner.Outcome.Error(0, "no-metrics") : Runner.Outcome.Ok(200));
                 if (read is not { } m)
                 {
                     continue;
