@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FlashSale.Shared.Redis;
+using StackExchange.Redis;
 
 namespace FlashSale.Tests.Infrastructure;
 
@@ -120,6 +122,29 @@ public static class Api
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
         return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>
+    /// The shopper's queue status once it is no longer <paramref name="from"/>, polled on the wall clock for at most a
+    /// second (pub/sub is real time, not the test's clock); <paramref name="from"/> itself if it never changed.
+    /// </summary>
+    public static async Task<string> StatusChangedFromAsync(this FlashSaleSystem sys, string campaignId, string session, string from)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        string status;
+        while ((status = (await sys.QueueStatusAsync(campaignId, session))["status"]!.GetValue<string>()) == from && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        return status;
+    }
+
+    /// <summary>A shopper's seen mark (Unix seconds, 0: none) as Redis holds it; a post-start member's score is the base plus its join index, which addresses the mark.</summary>
+    public static async Task<long> SeenMarkAsync(this FlashSaleSystem sys, string campaignId, string userId)
+    {
+        var db = sys.Redis.GetDatabase();
+        var index = (long)(await db.SortedSetScoreAsync(RedisKeys.Queue(campaignId), QueueMember.Of(userId)))!.Value - QueueLua.PostStartBase;
+        return (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaignId), "GET", "u32", $"#{index}"))!)[0];
     }
 
     public static async Task<JsonNode> QueueStatusAsync(this FlashSaleSystem sys, string campaignId, string session)

@@ -34,19 +34,12 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
         return (campaign, sessions);
     }
 
-    private async Task<long> SeenMarkAsync(string campaign, string userId)
-    {
-        var db = sys.Redis.GetDatabase();
-        var index = (long)(await db.SortedSetScoreAsync(RedisKeys.Queue(campaign), QueueMember.Of(userId)))!.Value - QueueLua.PostStartBase;
-        return (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaign), "GET", "u32", $"#{index}"))!)[0];
-    }
-
     [Fact]
     public async Task Poll_WithinTheMarksRefreshWindow_IsAnsweredByTheEdge_ThenOneReadsRedisAndRefreshesTheMark()
     {
         var (campaign, sessions) = await LineAsync("lp-window", 5);
         var user = $"lp-window-4-{campaign}";
-        var joinedMark = await SeenMarkAsync(campaign, user);
+        var joinedMark = await sys.SeenMarkAsync(campaign, user);
 
         var answered = Live.Answered;
         var status = await sys.QueueStatusAsync(campaign, sessions[4]);
@@ -64,7 +57,7 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
         answered = Live.Answered;
         Assert.Equal(5, (await sys.QueueStatusAsync(campaign, sessions[4]))["rank"]!.GetValue<long>());
         Assert.Equal(answered, Live.Answered);
-        Assert.Equal(joinedMark + (AdmissionCursor.SeenRefreshMilliseconds - 1000) / 1000, await SeenMarkAsync(campaign, user));
+        Assert.Equal(joinedMark + (AdmissionCursor.SeenRefreshMilliseconds - 1000) / 1000, await sys.SeenMarkAsync(campaign, user));
         // And the answer from Redis is remembered again: the next poll is the edge's.
         Assert.Equal(5, (await sys.QueueStatusAsync(campaign, sessions[4]))["rank"]!.GetValue<long>());
         Assert.Equal(answered + 1, Live.Answered);
@@ -132,14 +125,7 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
             await other.StopAsync();
         }
 
-        // Pub/sub is real time, not the test's clock: wait on the wall clock, a second at most.
-        var deadline = DateTime.UtcNow.AddSeconds(1);
-        string status;
-        while ((status = (await sys.QueueStatusAsync(campaign, sessions[1]))["status"]!.GetValue<string>()) == "waiting" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-        Assert.Equal("not-in-queue", status);
+        Assert.Equal("not-in-queue", await sys.StatusChangedFromAsync(campaign, sessions[1], "waiting"));
     }
 
     [Fact]
@@ -154,12 +140,6 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
         await new AdmissionCursor(sys.Redis, sys.Clock).CloseAsync(campaign);
         await sys.Redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.EventsChannel), CampaignEvents.Format(CampaignEvents.SoldOut, campaign));
 
-        var deadline = DateTime.UtcNow.AddSeconds(1);
-        string status;
-        while ((status = (await sys.QueueStatusAsync(campaign, sessions[2]))["status"]!.GetValue<string>()) == "waiting" && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-        Assert.Equal("soldout", status);
+        Assert.Equal("soldout", await sys.StatusChangedFromAsync(campaign, sessions[2], "waiting"));
     }
 }

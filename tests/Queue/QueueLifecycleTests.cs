@@ -152,9 +152,7 @@ public sealed class QueueLifecycleTests(FlashSaleSystem sys)
         var user = QueueMember.Of($"soon-{campaign}");
         await sys.JoinAsync(campaign, session);
         var db = sys.Redis.GetDatabase();
-        // A post-start member's score is the base plus its join index, which addresses its seen mark.
-        var index = (long)(await db.SortedSetScoreAsync(RedisKeys.Queue(campaign), user))!.Value - QueueLua.PostStartBase;
-        async Task<long> SeenMarkAsync() => (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaign), "GET", "u32", $"#{index}"))!)[0];
+        Task<long> SeenMarkAsync() => sys.SeenMarkAsync(campaign, $"soon-{campaign}");
         var joinedAt = await SeenMarkAsync();
         Assert.Equal(sys.Clock.GetUtcNow().ToUnixTimeSeconds(), joinedAt);
         // Inside the refresh window this poll writes no new seen mark; the place must still last 60 s from it.
