@@ -146,7 +146,7 @@ public static class JoinStorm
                     : "No warm-up (--warmup 0): the join phase includes the edge's first, unoptimized runs of the join path.",
                 "After each round's joins, for as long again, its shoppers poll their place with the session they joined with (the edge checks the session's signature on every request: 1.6 µs, less than remembering it).",
                 o.Live
-                    ? "After the start an edge answers a waiting shopper's poll from memory while the shopper's seen mark is under 14 s old and the shopper cannot have reached the cursor (LivePlaces); here each shopper's polls come about 5–20 s after the join, so some find the mark fresh and some refresh it in Redis (a page polls every 1–3 s)."
+                    ? "After the start an edge answers a waiting shopper's poll from memory while the shopper's seen mark is under 14 s old and the shopper cannot have reached the cursor (LivePlaces); here the round's polls cycle through its shoppers in join order, so each polls once or twice, roughly 5 and 10 s after its join (a page polls every 1–3 s)."
                     : "Before the start an edge answers a known pre-queue member's poll from memory (PrequeueMembers).",
                 $"{o.Rounds} rounds, each GET /healthz, then joins, then polls, {o.Seconds} s apiece on a campaign of its own; each ratio is taken within a round, and the headline is the median round's.",
                 queueLength == joinsOk ? "The queues hold exactly one member per 202." : $"The queues hold {Count(queueLength)} members for {Count(joinsOk)} 202s.",
