@@ -57,13 +57,11 @@ public sealed class MemberPlaces<TPlace>(long capacity, TimeProvider time) where
     /// </summary>
     public void Add(Ticket ticket, string member, TPlace place, DateTimeOffset dropAfter)
     {
-        if (Interlocked.Read(ref count) >= capacity)
-        {
-            return;
-        }
+        // At capacity a known member's place is still brought up to date; only newcomers are turned away.
+        var full = Interlocked.Read(ref count) >= capacity;
         Volatile.Write(ref ticket.Set.DropAfter, dropAfter.UtcTicks);
         // The set the question was asked of: if it has been dropped since, it is retired and refuses the member.
-        if (ticket.Set.Add(KeyOf(member), place, ticket.Generation, time.GetUtcNow().UtcTicks))
+        if (ticket.Set.Add(KeyOf(member), place, ticket.Generation, time.GetUtcNow().UtcTicks, mayGrow: !full))
         {
             Interlocked.Increment(ref count);
         }
@@ -145,8 +143,8 @@ public sealed class MemberPlaces<TPlace>(long capacity, TimeProvider time) where
             return found;
         }
 
-        /// <summary>True when the member is new to the set.</summary>
-        internal bool Add(ulong key, TPlace place, long seenGeneration, long nowTicks)
+        /// <summary>True when the member is new to the set; a new member only when <paramref name="mayGrow"/>.</summary>
+        internal bool Add(ulong key, TPlace place, long seenGeneration, long nowTicks, bool mayGrow)
         {
             var stripe = stripes[key % Stripes];
             lock (stripe)
@@ -157,10 +155,20 @@ public sealed class MemberPlaces<TPlace>(long capacity, TimeProvider time) where
                 {
                     return false;
                 }
-                var added = stripe.TryAdd(key, place);
-                if (!added)
+                bool added;
+                if (stripe.ContainsKey(key))
                 {
                     stripe[key] = place;
+                    added = false;
+                }
+                else if (mayGrow)
+                {
+                    stripe.Add(key, place);
+                    added = true;
+                }
+                else
+                {
+                    return false;
                 }
                 Volatile.Write(ref LastUsed, nowTicks);
                 return added;

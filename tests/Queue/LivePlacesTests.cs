@@ -116,6 +116,25 @@ public sealed class LivePlacesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Remember_AtCapacity_UpdatesAKnownPlace_ButTakesNoNewcomer()
+    {
+        var places = new LivePlaces(1, clock);
+        var campaign = LiveCampaign();
+        var bob = QueueMember.Of("bob");
+        places.Remember(places.Watch(campaign.Id), campaign, Ann, rank: 10, served: 5, left: 0, markSecond: NowSecond, clock.GetUtcNow());
+
+        // Fifteen seconds on Redis marks Ann again: her place must follow, or every later poll of hers would go to Redis.
+        clock.Advance(TimeSpan.FromSeconds(15));
+        places.Remember(places.Watch(campaign.Id), campaign, Ann, rank: 9, served: 5, left: 1, markSecond: NowSecond, clock.GetUtcNow());
+        places.Remember(places.Watch(campaign.Id), campaign, bob, rank: 11, served: 5, left: 1, markSecond: NowSecond, clock.GetUtcNow());
+
+        Assert.True(places.TryAnswer(campaign, Ann, clock.GetUtcNow(), out var rank, out _));
+        Assert.Equal(9, rank);
+        Assert.False(places.TryAnswer(campaign, bob, clock.GetUtcNow(), out _, out _));
+        Assert.Equal(1, places.Count);
+    }
+
+    [Fact]
     public void TryAnswer_AMemberWithoutAMark_AlwaysGoesToRedis()
     {
         var places = new LivePlaces(100, clock);
