@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FlashSale.WaitingRoom.Queue;
 
@@ -155,16 +157,15 @@ public sealed class MemberPlaces<TPlace>(long capacity, TimeProvider time) where
                 {
                     return false;
                 }
-                bool added;
-                if (stripe.ContainsKey(key))
+                ref var known = ref CollectionsMarshal.GetValueRefOrNullRef(stripe, key);
+                var added = Unsafe.IsNullRef(ref known);
+                if (!added)
                 {
-                    stripe[key] = place;
-                    added = false;
+                    known = place;
                 }
                 else if (mayGrow)
                 {
                     stripe.Add(key, place);
-                    added = true;
                 }
                 else
                 {

@@ -114,10 +114,11 @@ public sealed class QueueService
         {
             return null;
         }
-        var status = Describe(asSent, at, rank, Served(result[1]), (string?)result[2] == "1", token: null, deadline: null);
+        var served = Served(result[1]);
+        var status = Describe(asSent, at, rank, served, (string?)result[2] == "1", token: null, deadline: null);
         if (status.Status == "waiting" && result.Length >= 6)
         {
-            live.Remember(ticket, asSent, member, rank, Served(result[1]), (long)result[5], (long)result[4], at);
+            live.Remember(ticket, asSent, member, rank, served, (long)result[5], (long)result[4], at);
         }
         return status;
     }
@@ -237,10 +238,11 @@ public sealed class QueueService
                 state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : (string?)parts[2] == "1" ? "soldout" : "not-in-queue");
         }
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
-        var status = Describe(campaign, now, (long)parts[0], Served(parts[1]), (string?)parts[2] == "1", (string?)parts[3], deadline);
+        var served = Served(parts[1]);
+        var status = Describe(campaign, now, (long)parts[0], served, (string?)parts[2] == "1", (string?)parts[3], deadline);
         if (status.Status == "waiting" && parts.Length >= 7)
         {
-            live.Remember(ticket, campaign, member, (long)parts[0], Served(parts[1]), (long)parts[6], (long)parts[5], now);
+            live.Remember(ticket, campaign, member, (long)parts[0], served, (long)parts[6], (long)parts[5], now);
         }
         if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
         {
