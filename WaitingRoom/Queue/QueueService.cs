@@ -240,9 +240,17 @@ public sealed class QueueService
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
         var served = Served(parts[1]);
         var status = Describe(campaign, now, (long)parts[0], served, (string?)parts[2] == "1", (string?)parts[3], deadline);
-        if (status.Status == "waiting" && parts.Length >= 7)
+        if (parts.Length >= 7)
         {
-            live.Remember(ticket, campaign, member, (long)parts[0], served, (long)parts[6], (long)parts[5], now);
+            if (status.Status == "waiting")
+            {
+                live.Remember(ticket, campaign, member, (long)parts[0], served, (long)parts[6], (long)parts[5], now);
+            }
+            else
+            {
+                // Sold out behind the cursor: memory stops answering now, not only once the announcement arrives.
+                live.See(campaign.Id, served, (string?)parts[2] == "1", (long)parts[6], now);
+            }
         }
         if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
         {

@@ -129,6 +129,27 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task Poll_AfterRedisToldAnotherShopperItIsSoldOut_IsSoldOut_WithoutWaitingForTheAnnouncement()
+    {
+        var (campaign, sessions) = await LineAsync("lp-closed", 3);
+        var answered = Live.Answered;
+        Assert.Equal("waiting", (await sys.QueueStatusAsync(campaign, sessions[2]))["status"]!.GetValue<string>());
+        Assert.Equal(answered + 1, Live.Answered);
+        // A shopper this edge has never answered for: their poll reads Redis.
+        var db = sys.Redis.GetDatabase();
+        var startMs = (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "startMs");
+        var stranger = $"lp-closed-stranger-{campaign}";
+        await QueueScripts.JoinAsync(db, campaign, QueueMember.Of(stranger), "0123456789ABCDEF0123456789ABCDEF", sys.Clock.GetUtcNow().ToUnixTimeMilliseconds(), startMs, stock: 10);
+
+        // Closed in Redis, never announced: the stranger's answer is what tells this edge.
+        await new AdmissionCursor(sys.Redis, sys.Clock).CloseAsync(campaign);
+        Assert.Equal("soldout", (await sys.QueueStatusAsync(campaign, await sys.SessionAsync(stranger)))["status"]!.GetValue<string>());
+
+        Assert.Equal("soldout", (await sys.QueueStatusAsync(campaign, sessions[2]))["status"]!.GetValue<string>());
+        Assert.Equal(answered + 1, Live.Answered);
+    }
+
+    [Fact]
     public async Task Poll_AfterASellOutIsAnnounced_IsSoldOutWithinASecond()
     {
         var (campaign, sessions) = await LineAsync("lp-soldout", 3);
