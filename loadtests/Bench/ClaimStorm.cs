@@ -97,11 +97,8 @@ public static class ClaimStorm
             {
                 var warm = await PrepareAsync($"warm-up {round}", new BenchSetup(http, admin, minter, metrics, $"{tag}w{round}"), warmStock, o.WarmupClaimers, o.Concurrency, ct);
                 // The measured storm is watched through Admin's metrics: warm that path as the edge's and ClaimApi's are.
-                using var watchingWarm = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var warmWatch = new LeaseWatch(admin, warm.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds), metrics, LeaseWatch.WarmupStep).RunAsync(watchingWarm.Token);
-                await StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct);
-                watchingWarm.CancelAfter(TimeSpan.FromSeconds(5));
-                await warmWatch;
+                await new LeaseWatch(admin, warm.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds), metrics, LeaseWatch.WarmupStep)
+                    .AroundAsync(() => StormAsync(WarmupClaim, http, warm, o.Concurrency, metrics, ct), TimeSpan.FromSeconds(5), ct);
                 if (o.NoOpPath is { } warmPath)
                 {
                     await Baselines.NoOpAsync(method, warmPath, warm.AnyToken, http, metrics, o.Concurrency, WarmupNoOpFor, ct, WarmupNoOp);
@@ -125,12 +122,7 @@ public static class ClaimStorm
         }
 
         var watch = new LeaseWatch(admin, edge.CampaignId, TimeSpan.FromMilliseconds(o.LeaseWatchMilliseconds), metrics);
-        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var watched = watch.RunAsync(watching.Token);
-        var storm = await StormAsync(Step, http, edge, o.Concurrency, metrics, ct);
-        // The leases drain after the last claim; give them a while, then stop watching either way.
-        watching.CancelAfter(TimeSpan.FromSeconds(30));
-        await watched;
+        var storm = await watch.AroundAsync(() => StormAsync(Step, http, edge, o.Concurrency, metrics, ct), TimeSpan.FromSeconds(30), ct);
 
         var checks = new List<CheckResult>(await CorrectnessChecks.RunAsync(new CheckInput(edge.CampaignId, storm.Coupons, [], JoinOf: null), target.Postgres, target.Redis, ct));
 

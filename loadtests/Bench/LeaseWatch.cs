@@ -58,8 +58,32 @@ public sealed class LeaseWatch(AdminClient admin, string campaignId, TimeSpan in
         }
     }
 
+    /// <summary>
+    /// Watches while <paramref name="storm"/> runs and, since the leases drain after the last claim, for at most
+    /// <paramref name="drainFor"/> after it; answers what the storm did.
+    /// </summary>
+    public async Task<T> AroundAsync<T>(Func<Task<T>> storm, TimeSpan drainFor, CancellationToken ct)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watched = RunAsync(watching.Token);
+        T result;
+        try
+        {
+            result = await storm();
+        }
+        catch
+        {
+            await watching.CancelAsync();
+            await watched;
+            throw;
+        }
+        watching.CancelAfter(drainFor);
+        await watched;
+        return result;
+    }
+
     /// <summary>Runs until the pool is empty and no lease holds a unit, or <paramref name="ct"/> ends it.</summary>
-    public async Task RunAsync(CancellationToken ct)
+    private async Task RunAsync(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         using var timer = new PeriodicTimer(interval);
