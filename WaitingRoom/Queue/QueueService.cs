@@ -30,8 +30,8 @@ public sealed class QueueService
     private const int MaxBatch = 256;
     private const int MaxInFlight = 2;
 
-    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> joins = new();
-    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer>> polls = new();
+    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer<JoinAnswer>>> joins = new();
+    private readonly ConcurrentDictionary<string, RoundTripBatcher<(Campaign Campaign, string Member), Answer<RedisResult[]>>> polls = new();
     private readonly OncePer idleDrops;
     private readonly IConnectionMultiplexer redis;
     private readonly AdmissionTokens tokens;
@@ -91,7 +91,7 @@ public sealed class QueueService
     internal LivePlaces Live => live;
 
     /// <summary>One member's part of a batch's answer, with the campaign and the instant the batch was sent as: the answer describes the queue then.</summary>
-    private readonly record struct Answer(RedisResult[] Parts, Campaign Campaign, DateTimeOffset Now);
+    private readonly record struct Answer<TPart>(TPart Part, Campaign Campaign, DateTimeOffset Now);
 
     /// <summary>Joins, or answers null when the campaign is sold out (nobody joins a line with nothing at its end).</summary>
     public Task<QueueStatusResponse?> JoinAsync(Campaign campaign, string userId)
@@ -105,20 +105,18 @@ public sealed class QueueService
 
     private async Task<QueueStatusResponse?> SendJoinAsync(Campaign campaign, string member)
     {
-        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
-            QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher(async (members, latest, now) =>
+            await QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
         var ticket = live.Watch(campaign.Id);
-        var (result, asSent, at) = await batcher.SendAsync((campaign, member));
-        var rank = (long)result[0];
-        if (rank < 0)
+        var (joined, asSent, at) = await batcher.SendAsync((campaign, member));
+        if (joined.Rank < 0)
         {
             return null;
         }
-        var served = Served(result[1]);
-        var status = Describe(asSent, at, rank, served, (string?)result[2] == "1", token: null, deadline: null);
-        if (status.Status == "waiting" && result.Length >= 6)
+        var status = Describe(asSent, at, joined.Rank, joined.Served, joined.Closed, token: null, deadline: null);
+        if (status.Status == "waiting" && joined.Mark > 0)
         {
-            live.Remember(ticket, asSent, member, rank, served, (long)result[5], (long)result[4], at);
+            live.Remember(ticket, asSent, member, joined.Rank, joined.Served, joined.Left, joined.Mark, at);
         }
         return status;
     }
@@ -153,7 +151,7 @@ public sealed class QueueService
     /// A batcher for one campaign's script: the members of a batch go in one call, described by the newest view of the
     /// campaign among them (a change before the start moves its start or stock) and by the instant the batch is sent.
     /// </summary>
-    private RoundTripBatcher<(Campaign Campaign, string Member), Answer> Batcher(Func<string[], Campaign, long, Task<RedisResult>> run) =>
+    private RoundTripBatcher<(Campaign Campaign, string Member), Answer<TPart>> Batcher<TPart>(Func<string[], Campaign, long, Task<TPart[]>> run) =>
         new(async batch =>
         {
             var now = time.GetUtcNow();
@@ -163,8 +161,8 @@ public sealed class QueueService
                 members[i] = batch[i].Member;
             }
             var latest = batch[^1].Campaign;
-            var answers = (RedisResult[])(await run(members, latest, now.ToUnixTimeMilliseconds()))!;
-            return Array.ConvertAll(answers, a => new Answer((RedisResult[])a!, latest, now));
+            var answers = await run(members, latest, now.ToUnixTimeMilliseconds());
+            return Array.ConvertAll(answers, a => new Answer<TPart>(a, latest, now));
         }, MaxBatch, MaxInFlight);
 
     /// <summary>
@@ -226,8 +224,8 @@ public sealed class QueueService
 
     private async Task<QueueStatusResponse> ReadStatusAsync(Campaign campaign, string userId, string member)
     {
-        var batcher = polls.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
-            QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds())));
+        var batcher = polls.GetOrAdd(campaign.Id, id => Batcher(async (members, latest, now) =>
+            Array.ConvertAll((RedisResult[])(await QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds()))!, a => (RedisResult[])a!)));
         var ticket = live.Watch(campaign.Id);
         (var parts, campaign, var now) = await batcher.SendAsync((campaign, member));
         if ((long)parts[0] < 0)
@@ -238,7 +236,7 @@ public sealed class QueueService
                 state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : (string?)parts[2] == "1" ? "soldout" : "not-in-queue");
         }
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
-        var served = Served(parts[1]);
+        var served = QueueScripts.Cursor((string?)parts[1]);
         var status = Describe(campaign, now, (long)parts[0], served, (string?)parts[2] == "1", (string?)parts[3], deadline);
         if (parts.Length >= 7)
         {
@@ -317,7 +315,4 @@ public sealed class QueueService
         var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token);
         return jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
     }
-
-    private static double Served(RedisResult value) =>
-        double.Parse((string?)value ?? "0", CultureInfo.InvariantCulture);
 }

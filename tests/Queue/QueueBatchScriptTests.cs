@@ -23,7 +23,7 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
         var distinct = members.Distinct().ToArray();
 
         var batched = $"c_batch{Guid.NewGuid():N}"[..14];
-        var answers = (RedisResult[])(await QueueScripts.JoinManyAsync(db, batched, members, Perm, now, startMs, stock: 1000))!;
+        var answers = await QueueScripts.JoinManyAsync(db, batched, members, Perm, now, startMs, stock: 1000);
         var single = $"c_single{Guid.NewGuid():N}"[..14];
         foreach (var member in members)
         {
@@ -44,7 +44,7 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
         if (postStart)
         {
             // First come, first served, and a repeat is answered with the place the first listing took.
-            var ranks = answers.Select(a => (long)((RedisResult[])a!)[0]).ToArray();
+            var ranks = answers.Select(a => a.Rank).ToArray();
             Assert.Equal(Enumerable.Range(0, distinct.Length).Select(i => (long)i), ranks.Distinct());
             for (var i = 0; i < members.Length; i++)
             {
@@ -54,14 +54,50 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task JoinMany_EachAnswerCarriesTheCursorItsMemberSaw_AndAKeptPlaceHasItsMarkRefreshed()
+    {
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_flat{Guid.NewGuid():N}"[..14];
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var startMs = t0 - 60_000;
+        await QueueScripts.JoinManyAsync(db, campaign, ["a", "b", "c"], Perm, t0, startMs, stock: 10);
+        // a and b admitted; a's turn lapsed unused.
+        await db.HashSetAsync(RedisKeys.Admission(campaign), "served", 2);
+        await db.SetAddAsync(RedisKeys.Lapsed(campaign), "a");
+
+        var t1 = t0 + 20_000;
+        var answers = await QueueScripts.JoinManyAsync(db, campaign, ["d", "a", "b"], Perm, t1, startMs, stock: 10);
+
+        // d joins behind c; a goes to the back, and the cursor steps back over the turn a held; b keeps its place.
+        Assert.Equal([(3L, 2.0), (3L, 1.0), (0L, 1.0)], answers.Select(a => (a.Rank, a.Served)));
+        // Departures as the batch began: a count that misses this batch's own leave only makes an edge ask Redis sooner.
+        Assert.All(answers, a => Assert.Equal((t1 / 1000, 0L, false), (a.Mark, a.Left, a.Closed)));
+        Assert.Equal(5, (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "joins"));
+        Assert.Equal([0u, (uint)(t1 / 1000), (uint)(t0 / 1000), (uint)(t1 / 1000), (uint)(t1 / 1000)],
+            await Task.WhenAll(Enumerable.Range(0, 5).Select(i => MarkAsync(db, campaign, i))));
+    }
+
+    [Fact]
+    public async Task JoinMany_BeforeTheStart_AnswersNoRankAndNoMark_ButMarksEveryPlace()
+    {
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_pre{Guid.NewGuid():N}"[..14];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var answers = await QueueScripts.JoinManyAsync(db, campaign, ["a", "b"], Perm, now, now + 60_000, stock: 10);
+        Assert.All(answers, a => Assert.Equal((0L, 0.0, 0L, false), (a.Rank, a.Served, a.Mark, a.Closed)));
+        Assert.Equal([(uint)(now / 1000), (uint)(now / 1000)], await Task.WhenAll(Enumerable.Range(0, 2).Select(i => MarkAsync(db, campaign, i))));
+    }
+
+    [Fact]
     public async Task JoinMany_SoldOut_RefusesEveryMemberOfTheBatch_AndWritesNothing()
     {
         var db = sys.Redis.GetDatabase();
         var campaign = $"c_sold{Guid.NewGuid():N}"[..14];
         await db.StringSetAsync(RedisKeys.Claimed(campaign), 5);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var answers = (RedisResult[])(await QueueScripts.JoinManyAsync(db, campaign, ["a", "b", "c"], Perm, now, now - 1000, stock: 5))!;
-        Assert.All(answers, a => Assert.Equal(-1, (long)((RedisResult[])a!)[0]));
+        var answers = await QueueScripts.JoinManyAsync(db, campaign, ["a", "b", "c"], Perm, now, now - 1000, stock: 5);
+        Assert.Equal(3, answers.Length);
+        Assert.All(answers, a => Assert.Equal((-1L, true), (a.Rank, a.Closed)));
         Assert.Equal(0, await db.SortedSetLengthAsync(RedisKeys.Queue(campaign)));
         Assert.False(await db.KeyExistsAsync(RedisKeys.Seen(campaign)));
     }
