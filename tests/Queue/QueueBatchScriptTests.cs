@@ -78,6 +78,29 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
     }
 
     [Fact]
+    public async Task JoinMany_AMemberWhosePlaceExpired_GoesToTheBack_EvenBeforeTheReaperCame_AndOneStillSeenKeepsItsPlace()
+    {
+        var db = sys.Redis.GetDatabase();
+        var campaign = $"c_exp{Guid.NewGuid():N}"[..14];
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var startMs = t0 - 60_000;
+        await db.HashSetAsync(RedisKeys.Admission(campaign), [new("startMs", startMs), new("expiry", 120_000)]);
+        await QueueScripts.JoinManyAsync(db, campaign, ["a", "b"], Perm, t0, startMs, stock: 10);
+        // b looks again half a minute later; a is never seen again.
+        await QueueScripts.JoinManyAsync(db, campaign, ["b"], Perm, t0 + 30_000, startMs, stock: 10);
+
+        // Past a's expiry and the refresh slack, not past b's.
+        var t2 = t0 + 120_000 + AdmissionCursor.SeenRefreshMilliseconds + 1_000;
+        var answers = await QueueScripts.JoinManyAsync(db, campaign, ["a", "b"], Perm, t2, startMs, stock: 10);
+
+        Assert.Equal([1L, 0L], answers.Select(a => a.Rank));
+        Assert.Equal(3, (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "joins"));
+        Assert.Equal(1, (long)await db.HashGetAsync(RedisKeys.Admission(campaign), "left"));
+        // a's old mark is cleared and its new place marked; b's mark is refreshed in place.
+        Assert.Equal([0u, (uint)(t2 / 1000), (uint)(t2 / 1000)], await Task.WhenAll(Enumerable.Range(0, 3).Select(i => MarkAsync(db, campaign, i))));
+    }
+
+    [Fact]
     public async Task JoinMany_BeforeTheStart_AnswersNoRankAndNoMark_ButMarksEveryPlace()
     {
         var db = sys.Redis.GetDatabase();
