@@ -128,24 +128,21 @@ public static class Api
     /// The shopper's queue status once it is no longer <paramref name="from"/>, polled on the wall clock for at most a
     /// second (pub/sub is real time, not the test's clock); <paramref name="from"/> itself if it never changed.
     /// </summary>
-    public static async Task<string> StatusChangedFromAsync(this FlashSaleSystem sys, string campaignId, string session, string from)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(1);
-        string status;
-        while ((status = (await sys.QueueStatusAsync(campaignId, session))["status"]!.GetValue<string>()) == from && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
-        return status;
-    }
+    public static Task<string> StatusChangedFromAsync(this FlashSaleSystem sys, string campaignId, string session, string from) =>
+        Poll.UntilAsync(async () => (await sys.QueueStatusAsync(campaignId, session))["status"]!.GetValue<string>(), status => status != from,
+            TimeSpan.FromSeconds(1), everyMilliseconds: 10);
 
     /// <summary>A shopper's seen mark (Unix seconds, 0: none) as Redis holds it; a post-start member's score is the base plus its join index, which addresses the mark.</summary>
     public static async Task<long> SeenMarkAsync(this FlashSaleSystem sys, string campaignId, string userId)
     {
         var db = sys.Redis.GetDatabase();
         var index = (long)(await db.SortedSetScoreAsync(RedisKeys.Queue(campaignId), QueueMember.Of(userId)))!.Value - QueueLua.PostStartBase;
-        return (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaignId), "GET", "u32", $"#{index}"))!)[0];
+        return await db.SeenMarkAtAsync(campaignId, index);
     }
+
+    /// <summary>The seen mark (Unix seconds, 0: none) at a join index of the campaign's flat array of marks.</summary>
+    public static async Task<long> SeenMarkAtAsync(this IDatabase db, string campaignId, long index) =>
+        (long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaignId), "GET", "u32", $"#{index}"))!)[0];
 
     public static async Task<JsonNode> QueueStatusAsync(this FlashSaleSystem sys, string campaignId, string session)
     {

@@ -18,6 +18,19 @@ public sealed class JitWatchTests
     }
 
     [Fact]
+    public void ServiceMetricsSum_WithALabel_SumsOnlyTheSeriesThatCarryIt()
+    {
+        const string text = """
+            flashsale_queue_answers_from_memory_total{otel_scope_name="FlashSale",phase="prequeue"} 70
+            flashsale_queue_answers_from_memory_total{otel_scope_name="FlashSale",phase="live"} 12
+            flashsale_queue_answers_from_memory_total 5
+            """;
+        Assert.Equal(12, ServiceMetrics.Sum(text, "flashsale_queue_answers_from_memory_total", "phase=\"live\""));
+        Assert.Equal(87, ServiceMetrics.Sum(text, "flashsale_queue_answers_from_memory_total"));
+        Assert.Null(ServiceMetrics.Sum(text, "flashsale_queue_answers_from_memory_total", "phase=\"other\""));
+    }
+
+    [Fact]
     public async Task WarmUntilQuiet_StopsAtTheFirstQuietRoundAfterTheFirst()
     {
         var rounds = new List<int>();

@@ -1,4 +1,5 @@
 using System.Net;
+using FlashSale.LoadTests.Http;
 using FlashSale.Shared.Redis;
 using FlashSale.Tests.Infrastructure;
 using FlashSale.WaitingRoom.Queue;
@@ -64,21 +65,15 @@ public sealed class LivePlacesCacheTests(FlashSaleSystem sys)
 
         // Operators see it in the edge's metrics (the exporter may serve a scrape a moment old).
         var counted = Live.Answered;
-        var deadline = DateTime.UtcNow.AddSeconds(3);
-        double exported;
-        while ((exported = await ExportedLiveAnswersAsync()) < counted && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        var exported = await Poll.UntilAsync(ExportedLiveAnswersAsync, e => e >= counted, TimeSpan.FromSeconds(3), everyMilliseconds: 100);
         Assert.True(exported >= counted, $"/metrics says {exported} live answers from memory, the edge counted {counted}");
     }
 
     private async Task<double> ExportedLiveAnswersAsync()
     {
-        var text = await sys.Edge.GetStringAsync("/metrics");
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("flashsale_queue_answers_from_memory_total{", StringComparison.Ordinal) && l.Contains("phase=\"live\"", StringComparison.Ordinal));
-        Assert.NotNull(line);
-        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var exported = ServiceMetrics.Sum(await sys.Edge.GetStringAsync("/metrics"), "flashsale_queue_answers_from_memory_total", "phase=\"live\"");
+        Assert.NotNull(exported);
+        return exported.Value;
     }
 
     [Fact]

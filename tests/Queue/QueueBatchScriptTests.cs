@@ -167,8 +167,7 @@ public sealed class QueueBatchScriptTests(FlashSaleSystem sys)
         Assert.Equal((uint)((startMs + 10_000) / 1000), await MarkAsync(db, campaign, 1));
     }
 
-    private static async Task<uint> MarkAsync(IDatabase db, string campaign, int index) =>
-        (uint)(long)((RedisResult[])(await db.ExecuteAsync("BITFIELD", RedisKeys.Seen(campaign), "GET", "u32", $"#{index}"))!)[0];
+    private static async Task<uint> MarkAsync(IDatabase db, string campaign, int index) => (uint)await db.SeenMarkAtAsync(campaign, index);
 
     private static async Task<(string Member, double Score)[]> Places(IDatabase db, string campaign) =>
         [.. (await db.SortedSetRangeByRankWithScoresAsync(RedisKeys.Queue(campaign))).Select(e => ((string)e.Element!, e.Score))];
