@@ -105,8 +105,8 @@ public sealed class QueueService
 
     private async Task<QueueStatusResponse?> SendJoinAsync(Campaign campaign, string member)
     {
-        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher(async (members, latest, now) =>
-            await QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
+        var batcher = joins.GetOrAdd(campaign.Id, id => Batcher((members, latest, now) =>
+            QueueScripts.JoinManyAsync(redis.GetDatabase(), id, members, PermutationKey, now, latest.StartsAt.ToUnixTimeMilliseconds(), latest.Stock)));
         var ticket = live.Watch(campaign.Id);
         var (joined, asSent, at) = await batcher.SendAsync((campaign, member));
         if (joined.Rank < 0)
