@@ -11,15 +11,21 @@ public static class StorageExtensions
     {
         var cs = configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+        services.AddSingleton(_ => CreatePostgres(cs));
+        return services;
+    }
+
+    /// <summary>A data source as the services use it; the claim-insert benchmark opens its own the same way.</summary>
+    public static NpgsqlDataSource CreatePostgres(string connectionString)
+    {
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var builder = new NpgsqlConnectionStringBuilder(cs);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.MaxAutoPrepare == 0)
         {
             // The same few statements run thousands of times a second; prepared once per connection they skip parse and plan.
             builder.MaxAutoPrepare = 32;
         }
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(builder.ConnectionString).Build());
-        return services;
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }
 
     public static IServiceCollection AddRedis(this IServiceCollection services, IConfiguration configuration)

@@ -44,6 +44,8 @@ public static class Commands
                       --addresses N,N,... (10000,100000,1000000)  --idle-seconds S (5)
         token-cost    admission-token sign and verify, HS256 and ES256, through Shared's JwtCodec on one core; no system needed.
                       --samples N (31)  --sample-ms MS (100)  --warmup-ms MS (1000)  --core N (0; -1 unpinned)
+        claim-insert-cost  ClaimApi's group-commit INSERT alone on one connection, batch size by batch size: PostgreSQL's CPU per claim row.
+                      --batches N,N,... (1,10,30,70,150,300)  --seconds S per size (5)  --warmup-batches N (20)
 
         Results go to loadtests/results/<timestamp>/ (summary.md, report.html, timeseries.csv, result.json).
         Exit code: 0 every correctness check passed, 1 a check failed, 2 bad usage, 3 the run could not be done, 130 Ctrl-C.
@@ -220,6 +222,25 @@ public static class Commands
         };
     }
 
+    public static ClaimInsertCostOptions ClaimInsertCost(Args a)
+    {
+        var d = new ClaimInsertCostOptions();
+        var o = new ClaimInsertCostOptions
+        {
+            BatchSizes = a.Ints("batches", d.BatchSizes),
+            Seconds = a.Int("seconds", d.Seconds),
+            WarmupBatches = a.Int("warmup-batches", d.WarmupBatches),
+        };
+        return o switch
+        {
+            { BatchSizes.Count: 0 } => throw new UsageException("--batches needs at least one size"),
+            _ when o.BatchSizes.Any(n => n is < 1 or > 10_000) => throw new UsageException("--batches: each size is between 1 and 10000"),
+            { Seconds: < 1 } => throw new UsageException("--seconds must be at least 1"),
+            { WarmupBatches: < 0 } => throw new UsageException("--warmup-batches must not be negative"),
+            _ => o,
+        };
+    }
+
     public static LimiterCostOptions LimiterCost(Args a)
     {
         var d = new LimiterCostOptions();
@@ -252,6 +273,7 @@ public static class Commands
                 Bench.QueueMemory.Name => Bind(args, QueueMemory, (o, t) => Bench.QueueMemory.RunAsync(o, t, ct)),
                 Bench.TokenCost.Name => Bind(args, TokenCost, (o, t) => Bench.TokenCost.RunAsync(o, t, ct)),
                 Bench.LimiterCost.Name => Bind(args, LimiterCost, (o, t) => Bench.LimiterCost.RunAsync(o, t, ct)),
+                Bench.ClaimInsertCost.Name => Bind(args, ClaimInsertCost, (o, t) => Bench.ClaimInsertCost.RunAsync(o, t, ct)),
                 "" or "help" => throw new UsageException("name a scenario"),
                 _ => throw new UsageException($"no scenario '{args.Scenario}'"),
             };

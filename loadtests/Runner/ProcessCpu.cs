@@ -55,7 +55,7 @@ public static class ProcessCpu
     public static readonly string[] Processes = [Generator, Edge, ClaimApi, Admin, Postgres, Redis];
 
     /// <summary>USER_HZ, the unit of /proc's CPU times: 100 on every Linux build .NET runs on.</summary>
-    private const double TicksPerSecond = 100;
+    internal const double TicksPerSecond = 100;
 
     private static readonly int Self = Environment.ProcessId;
 
