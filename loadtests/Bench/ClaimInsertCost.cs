@@ -63,6 +63,7 @@ public static class ClaimInsertCost
         var grant = await store.GrantAsync(campaignId, instanceId, stock)
             ?? throw new InvalidOperationException($"No lease could be granted on {campaignId}.");
         var slot = new LeaseSlot(grant.LeaseId, Stopwatch.GetTimestamp());
+        // A pending claim names the stock its unit came from; the insert itself never touches it.
         var owner = new CampaignStock(campaignId, stock, store, instanceId, new ClaimApiOptions(), _ => Task.CompletedTask);
 
         // The lease stays this process's only while it beats; a running ClaimApi reclaims silent ones.
@@ -112,7 +113,7 @@ public static class ClaimInsertCost
                 $"{Count((long)c.RowsPerSecond)}/s; {Micros(c.BackendMicrosPerRow)}, {Micros(c.PostgresMicrosPerRow)}, {Micros(c.WriterMicrosPerRow)} µs; {c.CommitP50Ms:0.00} ms ({Count(c.Batches)} batches)"))],
             [
                 "One connection writes batches back to back, each a group commit as ClaimApi's writer makes it (the same statement through the same code), with nothing else asking PostgreSQL anything: the cost of a claim row by itself.",
-                "\"PostgreSQL backend\" is the writer connection's server process (parse, plan, execute, commit, its WAL flush); \"all PostgreSQL\" adds the WAL writer, checkpointer and the rest; \"writer\" is this process building the batch and Npgsql sending it.",
+                "\"PostgreSQL backend\" is the writer connection's server process (parse, plan, execute, commit, its WAL flush); \"all PostgreSQL\" adds the WAL writer, checkpointer and the rest; \"writer\" is this process building the batch and Npgsql sending it (at small batches it also holds this process's threads spinning while each commit waits on its fsync).",
                 "In a claim storm every answer also costs the HTTP hop, the token check and the lease; half of a 100x oversubscribed storm's answers are sold-out 410s that write nothing.",
             ],
             new TimeSeries(), [], MachineInfo.Capture());
