@@ -167,7 +167,7 @@ public static class ClaimInsertCost
     }
 
     private static PendingClaim NewClaim(string campaignId, string userId, LeaseSlot slot, CampaignStock owner) =>
-        new(campaignId, userId, CouponCodes.New(), DateTime.UtcNow, null, null, slot, owner);
+        new(campaignId, userId, CouponCodes.New(), TimeProvider.System.GetUtcNow().UtcDateTime, null, null, slot, owner);
 
     private static async Task BeatAsync(LeaseStore store, string instanceId, CancellationToken ct)
     {
