@@ -1,5 +1,6 @@
 using FlashSale.Admin;
 using FlashSale.ClaimApi;
+using FlashSale.LoadTests.Cli;
 using FlashSale.WaitingRoom;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,10 @@ public class FlashSaleSystem : IAsyncLifetime
     /// <summary>The clock tests move by hand; the services ignore it when the system was built with another clock.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
     public Uri EdgeUrl { get; private set; } = null!;
+
+    /// <summary>This system as a benchmark's target: its edge, keys and stores; reports go to the temp folder.</summary>
+    public Target BenchTarget() => new(
+        [EdgeUrl], AdminKey, CheckoutKey, Postgres, RedisConnection, new SessionKey("test-session-1", SessionSecret), Path.GetTempPath());
     public Uri AdminUrl { get; private set; } = null!;
     public const int ClaimInstances = 3;
 

@@ -1,4 +1,3 @@
-using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Http;
 using FlashSale.Shared.Redis;
 using FlashSale.Tests.Infrastructure;
@@ -28,9 +27,7 @@ public sealed class BenchCampaignsTests(RealClockSystem sys)
         {
             await redis.StringSetAsync(key, "token", TimeSpan.FromMinutes(15));
         }
-        var target = new Target(
-            [sys.EdgeUrl], FlashSaleSystem.AdminKey, FlashSaleSystem.CheckoutKey, FlashSaleSystem.Postgres, FlashSaleSystem.RedisConnection,
-            new SessionKey("test-session-1", FlashSaleSystem.SessionSecret), Path.GetTempPath());
+        var target = sys.BenchTarget();
 
         var unlinked = await BenchCampaigns.RetireAsync(target, CancellationToken.None);
 

@@ -1,6 +1,5 @@
 using FlashSale.LoadTests.Campaign;
 using FlashSale.LoadTests.Checks;
-using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Report;
 using FlashSale.LoadTests.Runner;
 using FlashSale.Tests.Infrastructure;
@@ -36,9 +35,7 @@ public sealed class CampaignRunTests(RealClockSystem sys)
             ShowProgress = false,
             WriteReport = false,
         };
-        var target = new Target(
-            [sys.EdgeUrl], FlashSaleSystem.AdminKey, FlashSaleSystem.CheckoutKey, FlashSaleSystem.Postgres, FlashSaleSystem.RedisConnection,
-            new SessionKey("test-session-1", FlashSaleSystem.SessionSecret), Path.GetTempPath());
+        var target = sys.BenchTarget();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
 
         var result = await CampaignScenario.RunAsync(options, target, timeout.Token);

@@ -1,6 +1,5 @@
 using FlashSale.LoadTests.Bench;
 using FlashSale.LoadTests.Checks;
-using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Report;
 using FlashSale.Tests.Infrastructure;
 
@@ -13,9 +12,7 @@ public sealed class ClaimInsertCostRunTests(RealClockSystem sys)
     [Fact]
     public async Task ClaimInsertCost_TwoBatchSizes_WritesEveryRow_ClosesItsLease_AndOneRowAloneCostsMore()
     {
-        var target = new Target(
-            [sys.EdgeUrl], FlashSaleSystem.AdminKey, FlashSaleSystem.CheckoutKey, FlashSaleSystem.Postgres, FlashSaleSystem.RedisConnection,
-            new SessionKey("test-session-1", FlashSaleSystem.SessionSecret), Path.GetTempPath());
+        var target = sys.BenchTarget();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var result = await ClaimInsertCost.RunAsync(new ClaimInsertCostOptions { BatchSizes = [1, 50], Seconds = 1, WarmupBatches = 5 }, target, timeout.Token);
