@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Dapper;
 using FlashSale.ClaimApi;
 using FlashSale.ClaimApi.Claims;
@@ -187,6 +186,4 @@ public static class ClaimInsertCost
     /// <summary>CPU seconds of one PostgreSQL backend so far, from /proc; NaN where there is no /proc.</summary>
     private static double BackendSeconds(int pid) =>
         File.Exists($"/proc/{pid}/stat") ? ProcessCpu.ParseStat(File.ReadAllText($"/proc/{pid}/stat")).Ticks / ProcessCpu.TicksPerSecond : double.NaN;
-
-    private static string Micros(double us) => us.ToString(us < 10 ? "0.00" : us < 100 ? "0.0" : "N0", CultureInfo.InvariantCulture);
 }

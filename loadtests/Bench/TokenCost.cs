@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using FlashSale.LoadTests.Cli;
 using FlashSale.LoadTests.Report;
@@ -150,7 +149,6 @@ public static class TokenCost
 
     private static double Quantile(double[] sorted, double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
 
-    private static string Micros(double us) => us.ToString(us < 10 ? "0.00" : us < 100 ? "0.0" : "N0", CultureInfo.InvariantCulture);
 
     /// <summary>One core, so the figure is per core whatever the machine; the whole process, GC threads included.</summary>
     private static string Pin(int core)

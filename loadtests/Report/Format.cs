@@ -22,6 +22,9 @@ public static class Format
         };
     }
 
+    /// <summary>Microseconds of one operation, with the precision the size deserves.</summary>
+    public static string Micros(double us) => us.ToString(us < 10 ? "0.00" : us < 100 ? "0.0" : "N0", CultureInfo.InvariantCulture);
+
     public static string Ratio(double r) => double.IsNaN(r) ? "–" : r.ToString(r >= 10 ? "0.0" : "0.00", CultureInfo.InvariantCulture) + "×";
 
     public static string Duration(TimeSpan t) => t.TotalMinutes >= 1
