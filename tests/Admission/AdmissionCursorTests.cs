@@ -1,3 +1,4 @@
+using FlashSale.LoadTests.Bench;
 using FlashSale.Shared.Campaigns;
 using FlashSale.Shared.Redis;
 using FlashSale.Tests.Infrastructure;
@@ -37,15 +38,11 @@ public sealed class AdmissionCursorTests(FlashSaleSystem sys)
 
         // 500/s, 800/s from 20 s, paused from 40 s to 45 s (Admin's changes land between ticks, at 40 ms past one).
         var changes = new (double At, int Rate, bool Paused)[] { (0, 500, false), (20.04, 800, false), (40.04, 800, true), (45.04, 800, false) };
-        double Integral(double t)
+        // What the cursor should have admitted by each instant, as admission-accuracy reckons it.
+        var schedule = new RateSchedule(changes[0].Rate);
+        foreach (var (at, rate, paused) in changes[1..])
         {
-            var sum = 0.0;
-            for (var i = 0; i < changes.Length && changes[i].At < t; i++)
-            {
-                var until = i + 1 < changes.Length ? Math.Min(changes[i + 1].At, t) : t;
-                sum += changes[i].Paused ? 0 : (until - changes[i].At) * changes[i].Rate;
-            }
-            return sum;
+            schedule.Apply(at, rate, paused);
         }
         async Task<double> ServedAsync() => (double)await db.HashGetAsync(RedisKeys.Admission(campaign.Id), "served");
 
@@ -70,7 +67,7 @@ public sealed class AdmissionCursorTests(FlashSaleSystem sys)
             {
                 await edgeB.AdvanceAsync(campaign.Id, Lead);
             }
-            var diff = await ServedAsync() - Integral(t);
+            var diff = await ServedAsync() - schedule.Integral(t);
             var tickUnits = changes.Last(c => c.At < t).Rate * Tick.TotalSeconds;
             worstBehind = Math.Max(worstBehind, -diff / tickUnits);
             worstAhead = Math.Max(worstAhead, diff / tickUnits);
@@ -83,7 +80,7 @@ public sealed class AdmissionCursorTests(FlashSaleSystem sys)
         Assert.True(worstBehind <= 0.75 + 1e-9, $"the cursor fell {worstBehind:0.00} ticks behind the integral");
         Assert.True(worstAhead <= 0.5 + 1e-9, $"the cursor ran {worstAhead:0.00} ticks ahead of the integral");
         Assert.True(worstAhead > 0, "a cursor counted ahead should be seen ahead of the integral");
-        Assert.Equal(Integral(60) + 800 * Lead.TotalSeconds, await ServedAsync(), 6);
+        Assert.Equal(schedule.Integral(60) + 800 * Lead.TotalSeconds, await ServedAsync(), 6);
 
         await db.KeyDeleteAsync([RedisKeys.Queue(campaign.Id), RedisKeys.Admission(campaign.Id)]);
     }
