@@ -31,7 +31,7 @@ public sealed class LivePlaces(long capacity, TimeProvider time)
     public readonly record struct Place(int Rank, int LeftBefore, long MarkSecond);
 
     /// <summary>The campaign's cursor, sold-out flag and departures count as Redis answered them at <paramref name="AtTicks"/>.</summary>
-    private sealed record Cursor(double Served, bool Closed, long Left, long AtTicks);
+    private readonly record struct Cursor(double Served, bool Closed, long Left, long AtTicks);
 
     /// <summary>Members kept, over all campaigns.</summary>
     public long Count => places.Count;
@@ -55,13 +55,12 @@ public sealed class LivePlaces(long capacity, TimeProvider time)
     /// <summary>Keeps the newest cursor any answer brought (of two asked at one instant, the one that arrived last).</summary>
     public void See(string campaignId, double served, bool closed, long left, DateTimeOffset askedAt)
     {
-        var at = askedAt.UtcTicks;
+        var seen = new Cursor(served, closed, left, askedAt.UtcTicks);
         // The members of one batch bring the same cursor: the first of them records it, the rest find it there.
-        if (cursors.TryGetValue(campaignId, out var known) && (known.AtTicks > at || (known.AtTicks == at && known.Served.Equals(served) && known.Closed == closed && known.Left == left)))
+        if (cursors.TryGetValue(campaignId, out var known) && (known.AtTicks > seen.AtTicks || known == seen))
         {
             return;
         }
-        var seen = new Cursor(served, closed, left, at);
         cursors.AddOrUpdate(campaignId, seen, (_, current) => current.AtTicks > seen.AtTicks ? current : seen);
     }
 
