@@ -228,16 +228,17 @@ public sealed class QueueService
             Array.ConvertAll((RedisResult[])(await QueueScripts.StatusManyAsync(redis.GetDatabase(), id, members, now, latest.StartsAt.ToUnixTimeMilliseconds()))!, a => (RedisResult[])a!)));
         var ticket = live.Watch(campaign.Id);
         (var parts, campaign, var now) = await batcher.SendAsync((campaign, member));
+        var closed = (string?)parts[2] == "1";
         if ((long)parts[0] < 0)
         {
             // Out of line (never joined, gave up, or a lapsed turn): after a sell-out the truthful answer is still sold out.
             var state = campaign.StateAt(now);
             return new QueueStatusResponse(
-                state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : (string?)parts[2] == "1" ? "soldout" : "not-in-queue");
+                state is CampaignState.Ended or CampaignState.Cancelled ? "ended" : closed ? "soldout" : "not-in-queue");
         }
         var deadline = (string?)parts[4] is { Length: > 0 } d ? DateTimeOffset.FromUnixTimeMilliseconds((long)double.Parse(d, CultureInfo.InvariantCulture)) : (DateTimeOffset?)null;
         var served = QueueScripts.Cursor((string?)parts[1]);
-        var status = Describe(campaign, now, (long)parts[0], served, (string?)parts[2] == "1", (string?)parts[3], deadline);
+        var status = Describe(campaign, now, (long)parts[0], served, closed, (string?)parts[3], deadline);
         if (parts.Length >= 7)
         {
             if (status.Status == "waiting")
@@ -247,7 +248,7 @@ public sealed class QueueService
             else
             {
                 // Sold out behind the cursor: memory stops answering now, not only once the announcement arrives.
-                live.See(campaign.Id, served, (string?)parts[2] == "1", (long)parts[6], now);
+                live.See(campaign.Id, served, closed, (long)parts[6], now);
             }
         }
         if (status.Status != "admitted" || status.AdmissionToken is not null || deadline is not { } turnEnds)
