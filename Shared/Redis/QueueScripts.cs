@@ -15,18 +15,19 @@ public static class QueueScripts
     /// improves it) unless it has already lost it to the position expiry, which the reaper may not have reached yet.
     /// Nobody joins a sold-out queue. One flat answer for the batch (what <see cref="JoinManyAsync"/> reads): the
     /// sold-out flag, the seen mark the joiners got (Unix seconds; 0 before the start, where it does not count), how
-    /// many have left the queue so far, then each member's rank (-1: not joined; 0 before the start) and the cursor
-    /// as that member saw it. Flat, not a table a member: Redis spent about 2 µs a joiner building and sending those.
+    /// many have left the queue so far, the cursor once the whole batch is in, then each member's rank (-1: not
+    /// joined; 0 before the start), read after every place of the batch is taken, so all agree with that one cursor.
+    /// Flat, not a table a member: Redis spent about 2 µs a joiner building and sending those.
     /// </summary>
     public static readonly RedisScript Join = QueueLua.Prepare("""
         local h = redis.call('HMGET', @adm, 'closed', 'served', 'perm', 'startMs', 'expiry', 'joins', 'left')
         local now = tonumber(@now)
         local postStart = now >= tonumber(@startMs)
         local second = math.floor(now / 1000)
-        local answers = { h[1] or '0', postStart and second or 0, tonumber(h[7] or '0') }
+        local answers = { h[1] or '0', postStart and second or 0, tonumber(h[7] or '0'), '0' }
         if answers[1] == '1' or tonumber(redis.call('GET', @claimed) or '0') >= tonumber(@stock) then
             answers[1] = '1'
-            for _ in string.gmatch(@users, '[^,]+') do answers[#answers + 1] = -1; answers[#answers + 1] = '0' end
+            for _ in string.gmatch(@users, '[^,]+') do answers[#answers + 1] = -1 end
             return answers
         end
         local served = tonumber(h[2] or '0')
@@ -43,11 +44,13 @@ public static class QueueScripts
         local anyLapsed = redis.call('SCARD', @lapsed) > 0
         -- Members already in line, whose marks are refreshed one by one; the new places are consecutive indices.
         local kept = {}
+        local count = 0
         -- Redis does not undo a script's writes when it fails halfway: whatever the loop got to, the join count, the
         -- marks and the cursor below are written for it before the error goes back, so no index is handed out twice
         -- and no place is left without the mark that lets it expire.
         local ok, failure = pcall(function()
         for user in string.gmatch(@users, '[^,]+') do
+            count = count + 1
             if anyLapsed and redis.call('SISMEMBER', @lapsed, user) == 1 then
                 -- Their turn came and went unused: back of the line, and the cursor accounts for the place they leave.
                 served = leave(@adm, @queue, @active, @seen, @lapsed, @tokenPrefix, user, served)
@@ -65,9 +68,6 @@ public static class QueueScripts
                     kept[#kept + 1] = index
                 end
             end
-            -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
-            answers[#answers + 1] = postStart and redis.call('ZRANK', @queue, user) or 0
-            answers[#answers + 1] = shown(served)
         end
         end)
         if joins ~= joinsBefore then redis.call('HSET', @adm, 'joins', tostring(joins)) end
@@ -76,6 +76,13 @@ public static class QueueScripts
         markAllSeen(@seen, kept, now)
         if served ~= servedBefore then redis.call('HSET', @adm, 'served', tostring(served)) end
         if not ok then error(failure) end
+        answers[4] = shown(served)
+        if postStart then
+            for user in string.gmatch(@users, '[^,]+') do answers[#answers + 1] = redis.call('ZRANK', @queue, user) end
+        else
+            -- Before the start a place is not a position (the caller describes it by the same start), so no rank is read.
+            for i = 1, count do answers[4 + i] = 0 end
+        end
         return answers
         """, "users", "perm", "now", "seenRefresh", "startMs", "stock");
 
@@ -88,11 +95,11 @@ public static class QueueScripts
     {
         var parts = (RedisResult[])(await Join.RunAsync(db, QueueLua.Keys(campaignId),
             [QueueLua.TokenPrefix(campaignId), Users(members), permutationKey, nowMs, AdmissionCursor.SeenRefreshMilliseconds, startMs, stock]))!;
-        var (closed, mark, left) = ((string?)parts[0] == "1", (long)parts[1], (long)parts[2]);
-        var answers = new JoinAnswer[(parts.Length - 3) / 2];
+        var (closed, mark, left, served) = ((string?)parts[0] == "1", (long)parts[1], (long)parts[2], Cursor((string?)parts[3]));
+        var answers = new JoinAnswer[parts.Length - 4];
         for (var i = 0; i < answers.Length; i++)
         {
-            answers[i] = new JoinAnswer((long)parts[3 + 2 * i], Cursor((string?)parts[4 + 2 * i]), closed, mark, left);
+            answers[i] = new JoinAnswer((long)parts[4 + i], served, closed, mark, left);
         }
         return answers;
     }
