@@ -29,7 +29,7 @@ public static class Commands
                       --warmup-claimers N (10000 a round: a campaign of their own claimed through the edge, then 2 s of no-ops, not measured; 0 skips)
                       --warmup-rounds N (4 at most: rounds stop once one makes the services JIT-compile fewer than 100 new methods)
         join-storm    GET /healthz then joins through the edge, same load, side by side.
-                      --joins N a round (100000)  --concurrency N (256)  --seconds S per phase (10)  --rounds N (3)  --warmup S (3 a round, not measured)  --warmup-rounds N (4 at most)  --live  --edges N  --http2
+                      --joins N a round (100000)  --concurrency N (256)  --seconds S per phase (10)  --rounds N (9)  --warmup S (3 a round, not measured)  --warmup-rounds N (4 at most)  --live  --edges N  --http2
         sse-fanout    N shoppers hold the live-update stream through the start; connect time, first event, broadcast spread.
                       --listeners N (1000)  --seconds S (30)  --rate N (50)  --starts-in S (5)  --edges N  --http2
         admission-accuracy  the cursor against the integral of the rate: a live rate change and a pause, read every 100 ms.
