@@ -26,9 +26,10 @@ public sealed class QueueService
     // wins, and it never leaves Redis, so nobody can work out from their join time where they will stand.
     private static readonly string PermutationKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
-    // One batch of a campaign on its way at a time: what arrives meanwhile waits for it and goes in the next, twice
-    // as large as with two in flight. A script call costs Redis tens of µs before its first member (about 1.5 µs a
-    // join at a storm's batch sizes with two), and Redis, a small part of a join's CPU, has no need to overlap them.
+    // One batch of a campaign's joins, and one of its polls, on its way at a time: what arrives meanwhile waits for it
+    // and goes in the next, twice as large as with two in flight. A script call costs Redis tens of µs before its first
+    // member (about 1.5 µs a join at a storm's batch sizes with two), and Redis, a small part of a join's CPU, has no
+    // need to overlap them.
     private const int MaxBatch = 256;
     private const int MaxInFlight = 1;
 

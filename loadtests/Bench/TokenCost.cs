@@ -149,7 +149,6 @@ public static class TokenCost
 
     private static double Quantile(double[] sorted, double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
 
-
     /// <summary>One core, so the figure is per core whatever the machine; the whole process, GC threads included.</summary>
     private static string Pin(int core)
     {

@@ -45,10 +45,6 @@ public class FlashSaleSystem : IAsyncLifetime
     /// <summary>The clock tests move by hand; the services ignore it when the system was built with another clock.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
     public Uri EdgeUrl { get; private set; } = null!;
-
-    /// <summary>This system as a benchmark's target: its edge, keys and stores; reports go to the temp folder.</summary>
-    public Target BenchTarget() => new(
-        [EdgeUrl], AdminKey, CheckoutKey, Postgres, RedisConnection, new SessionKey("test-session-1", SessionSecret), Path.GetTempPath());
     public Uri AdminUrl { get; private set; } = null!;
     public const int ClaimInstances = 3;
 
@@ -56,6 +52,10 @@ public class FlashSaleSystem : IAsyncLifetime
     public HttpClient Edge { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
     public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    /// <summary>This system as a benchmark's target: its edge, keys and stores; reports go to the temp folder.</summary>
+    public Target BenchTarget() => new(
+        [EdgeUrl], AdminKey, CheckoutKey, Postgres, RedisConnection, new SessionKey("test-session-1", SessionSecret), Path.GetTempPath());
 
     /// <summary>Every service's arguments, with the HS256 admission key set (test-1 signs, test-0 is the previous key).</summary>
     public static string[] CommonArgs(params string[] more) => [.. ServiceArgs(), .. Hs256AdmissionArgs, .. more];
